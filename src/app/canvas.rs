@@ -1,0 +1,171 @@
+//! Paints a snapshot onto the boundary canvas. The colours and geometry come from `viz`; this file
+//! only talks to the DOM.
+
+use crate::classifiers::OverlayKind;
+use crate::data::{Bounds, Dataset};
+use crate::train::Snapshot;
+use crate::viz;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+pub struct Scene<'a> {
+    pub bounds: Bounds,
+    pub train: &'a Dataset,
+    pub test: &'a Dataset,
+    pub snapshot: Option<&'a Snapshot>,
+    pub discretize: bool,
+    pub show_test: bool,
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
+}
+
+pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene) {
+    let Some(ctx) = context(canvas) else { return };
+    let size = canvas.width() as usize;
+    let s = size as f64;
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, s, s);
+
+    if let Some(snap) = scene.snapshot
+        && snap.grid > 0
+        && snap.grid_probs.len() == snap.grid * snap.grid * snap.n_classes
+    {
+        let mut px = viz::boundary_rgba(&snap.grid_probs, snap.n_classes, scene.discretize);
+        // Paint the small grid on a scratch canvas, then scale it up smoothly.
+        let doc = web_sys::window().and_then(|w| w.document());
+        if let Some(scratch) = doc
+            .and_then(|d| d.create_element("canvas").ok())
+            .and_then(|c| c.dyn_into::<HtmlCanvasElement>().ok())
+        {
+            scratch.set_width(snap.grid as u32);
+            scratch.set_height(snap.grid as u32);
+            if let (Some(sctx), Ok(img)) = (
+                context(&scratch),
+                ImageData::new_with_u8_clamped_array_and_sh(Clamped(&mut px), snap.grid as u32, snap.grid as u32),
+            ) {
+                let _ = sctx.put_image_data(&img, 0.0, 0.0);
+                ctx.set_image_smoothing_enabled(!scene.discretize);
+                let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&scratch, 0.0, 0.0, s, s);
+            }
+        }
+    }
+
+    draw_axes(&ctx, scene.bounds, size);
+
+    let pred = |train: bool, i: usize| {
+        scene.snapshot.and_then(|sn| if train { sn.train_pred.get(i) } else { sn.test_pred.get(i) }).copied()
+    };
+    let mut draw_set = |data: &Dataset, train: bool| {
+        for i in 0..data.len() {
+            let r = data.row(i);
+            let (x, y) = viz::data_to_pixel(scene.bounds, size, r[0], r[1]);
+            let (x, y) = (x as f64, y as f64);
+            let class = data.y[i] as usize;
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, if train { 3.5 } else { 3.0 }, 0.0, std::f64::consts::TAU);
+            if train {
+                ctx.set_fill_style_str(&viz::class_css(class));
+                ctx.fill();
+                ctx.set_stroke_style_str("#ffffff");
+                ctx.set_line_width(1.0);
+                ctx.stroke();
+            } else {
+                ctx.set_fill_style_str("#ffffff");
+                ctx.fill();
+                ctx.set_stroke_style_str(&viz::class_css(class));
+                ctx.set_line_width(2.0);
+                ctx.stroke();
+            }
+            if pred(train, i).is_some_and(|p| p as usize != class) {
+                // Misclassified: a dark cross through the point.
+                ctx.begin_path();
+                ctx.set_stroke_style_str("#111111");
+                ctx.set_line_width(1.5);
+                ctx.move_to(x - 4.5, y - 4.5);
+                ctx.line_to(x + 4.5, y + 4.5);
+                ctx.move_to(x + 4.5, y - 4.5);
+                ctx.line_to(x - 4.5, y + 4.5);
+                ctx.stroke();
+            }
+        }
+    };
+    draw_set(scene.train, true);
+    if scene.show_test {
+        draw_set(scene.test, false);
+    }
+
+    if let Some(snap) = scene.snapshot {
+        for o in &snap.overlays {
+            draw_overlay(&ctx, scene.bounds, size, o.kind, &o.coords, o.width, &o.classes);
+        }
+    }
+}
+
+fn draw_axes(ctx: &CanvasRenderingContext2d, b: Bounds, size: usize) {
+    ctx.set_stroke_style_str("rgba(0,0,0,0.18)");
+    ctx.set_line_width(1.0);
+    let (ox, oy) = viz::data_to_pixel(b, size, 0.0, 0.0);
+    ctx.begin_path();
+    if (0.0..size as f32).contains(&ox) {
+        ctx.move_to(ox as f64, 0.0);
+        ctx.line_to(ox as f64, size as f64);
+    }
+    if (0.0..size as f32).contains(&oy) {
+        ctx.move_to(0.0, oy as f64);
+        ctx.line_to(size as f64, oy as f64);
+    }
+    ctx.stroke();
+}
+
+/// Generic overlay drawing: markers (diamonds), arrows and boxes in the first two input features.
+fn draw_overlay(ctx: &CanvasRenderingContext2d, b: Bounds, size: usize, kind: OverlayKind, coords: &[f32], width: usize, classes: &[u32]) {
+    if width == 0 {
+        return;
+    }
+    for (row, class) in coords.chunks(width).zip(classes) {
+        let colour = viz::class_css(*class as usize);
+        ctx.set_stroke_style_str("#111111");
+        ctx.set_fill_style_str(&colour);
+        ctx.set_line_width(1.5);
+        let half = width / 2;
+        match kind {
+            OverlayKind::Markers if width >= 2 => {
+                let (x, y) = viz::data_to_pixel(b, size, row[0], row[1]);
+                let (x, y) = (x as f64, y as f64);
+                ctx.begin_path();
+                ctx.move_to(x, y - 7.0);
+                ctx.line_to(x + 7.0, y);
+                ctx.line_to(x, y + 7.0);
+                ctx.line_to(x - 7.0, y);
+                ctx.close_path();
+                ctx.fill();
+                ctx.stroke();
+            }
+            OverlayKind::Arrows if half >= 2 => {
+                let (x0, y0) = viz::data_to_pixel(b, size, row[0], row[1]);
+                let (x1, y1) = viz::data_to_pixel(b, size, row[half], row[half + 1]);
+                ctx.begin_path();
+                ctx.move_to(x0 as f64, y0 as f64);
+                ctx.line_to(x1 as f64, y1 as f64);
+                ctx.stroke();
+                let a = ((y1 - y0) as f64).atan2((x1 - x0) as f64);
+                ctx.begin_path();
+                ctx.move_to(x1 as f64, y1 as f64);
+                ctx.line_to(x1 as f64 - 6.0 * (a - 0.4).cos(), y1 as f64 - 6.0 * (a - 0.4).sin());
+                ctx.line_to(x1 as f64 - 6.0 * (a + 0.4).cos(), y1 as f64 - 6.0 * (a + 0.4).sin());
+                ctx.close_path();
+                ctx.set_fill_style_str("#111111");
+                ctx.fill();
+            }
+            OverlayKind::Boxes if half >= 2 => {
+                let (x0, y0) = viz::data_to_pixel(b, size, row[0], row[half + 1]);
+                let (x1, y1) = viz::data_to_pixel(b, size, row[half], row[1]);
+                ctx.set_stroke_style_str(&colour);
+                ctx.stroke_rect(x0 as f64, y0 as f64, (x1 - x0) as f64, (y1 - y0) as f64);
+            }
+            _ => {}
+        }
+    }
+}

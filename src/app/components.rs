@@ -1,0 +1,669 @@
+//! The yew page. It owns the page state (mirrored in the link), builds sessions, starts the
+//! driver and draws what the driver reports. Every classifier control is generated from its
+//! `ParamSpec`s: nothing here names a classifier.
+
+use super::backend::{self, Backend, BackendKind};
+use super::canvas::{self, Scene};
+use super::driver::{self, Control, Event as DriverEvent, Mode};
+use crate::classifiers::REGISTRY;
+use crate::data::{self, Bounds, Dataset, DatasetKind, DrawnPoint, Split};
+use crate::params::{ParamKind, ParamSpec};
+use crate::state::AppState;
+use crate::train::{Session, SessionSetup, Snapshot};
+use crate::viz;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Canvas size in pixels.
+const VIEW: u32 = 480;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Status {
+    Idle,
+    Training,
+    Done,
+    Error,
+}
+
+impl Status {
+    fn key(self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Training => "training",
+            Status::Done => "done",
+            Status::Error => "error",
+        }
+    }
+}
+
+pub enum Msg {
+    BackendReady(Rc<Backend>),
+    Edit(Rc<dyn Fn(&mut AppState)>),
+    Param(&'static ParamSpec, String),
+    Play,
+    Pause,
+    Step,
+    Reset,
+    Driver(DriverEvent),
+    Canvas { px: f32, py: f32, erase: bool },
+    Brush(u32),
+    CopyLink,
+    DismissNotes,
+    HashChanged,
+}
+
+pub struct App {
+    state: AppState,
+    notes: Vec<String>,
+    backend: Option<Rc<Backend>>,
+    generated: Dataset,
+    split: Rc<Split>,
+    bounds: Bounds,
+    session: Option<Rc<RefCell<Session>>>,
+    ctl: Rc<Control>,
+    status: Status,
+    snapshot: Option<Rc<Snapshot>>,
+    history: Vec<(usize, f32)>,
+    steps_per_sec: Option<f64>,
+    error: Option<String>,
+    brush: u32,
+    canvas: NodeRef,
+    /// The hash we wrote last, to tell our own changes from the user's.
+    written_hash: String,
+    _hash_listener: Option<gloo_listener::Listener>,
+}
+
+/// A minimal event-listener guard (removes the listener when dropped).
+mod gloo_listener {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    pub struct Listener {
+        target: web_sys::EventTarget,
+        name: &'static str,
+        closure: Closure<dyn FnMut(web_sys::Event)>,
+    }
+
+    impl Listener {
+        pub fn new(target: &web_sys::EventTarget, name: &'static str, f: impl FnMut(web_sys::Event) + 'static) -> Self {
+            let closure = Closure::wrap(Box::new(f) as Box<dyn FnMut(web_sys::Event)>);
+            let _ = target.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
+            Self { target: target.clone(), name, closure }
+        }
+    }
+
+    impl Drop for Listener {
+        fn drop(&mut self) {
+            let _ = self.target.remove_event_listener_with_callback(self.name, self.closure.as_ref().unchecked_ref());
+        }
+    }
+}
+
+fn location_hash() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+fn event_value(e: &Event) -> String {
+    let Some(t) = e.target() else { return String::new() };
+    if let Some(i) = t.dyn_ref::<HtmlInputElement>() {
+        if i.type_() == "checkbox" {
+            return if i.checked() { "1".into() } else { "0".into() };
+        }
+        return i.value();
+    }
+    if let Some(s) = t.dyn_ref::<HtmlSelectElement>() {
+        return s.value();
+    }
+    String::new()
+}
+
+impl App {
+    fn edit(ctx: &Context<Self>, f: impl Fn(&mut AppState, &str) + 'static) -> Callback<Event> {
+        let f = Rc::new(f);
+        ctx.link().callback(move |e: Event| {
+            let v = event_value(&e);
+            let f = f.clone();
+            Msg::Edit(Rc::new(move |s: &mut AppState| f(s, &v)))
+        })
+    }
+
+    fn write_hash(&mut self) {
+        let hash = self.state.to_hash();
+        if hash == self.written_hash {
+            return;
+        }
+        self.written_hash = hash.clone();
+        if let Some(w) = web_sys::window()
+            && let Ok(h) = w.history()
+        {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("#{hash}")));
+        }
+    }
+
+    /// Stops any loop, regenerates data and split, builds a fresh session and reads its
+    /// untrained state (or starts training when `play` is set).
+    fn rebuild(&mut self, ctx: &Context<Self>) {
+        self.ctl.generation.set(self.ctl.generation.get() + 1);
+        self.ctl.active.set(false);
+        self.ctl.running.set(false);
+        self.generated = data::generate(&self.state.data);
+        self.split = Rc::new(data::split(&self.generated, self.state.split, self.state.data.seed, &self.state.removed, &self.state.added));
+        self.bounds = self.generated.view_bounds(0.1);
+        self.snapshot = None;
+        self.history.clear();
+        self.steps_per_sec = None;
+        self.error = None;
+        self.session = None;
+        self.status = Status::Idle;
+        self.write_hash();
+        let Some(backend) = self.backend.clone() else { return };
+        let setup = SessionSetup {
+            spec: self.state.model,
+            params: &self.state.params,
+            split: &self.split,
+            seed: self.state.data.seed,
+            max_steps: self.state.steps,
+            grid: self.state.grid,
+            bounds: self.bounds,
+        };
+        match Session::new(&setup, &backend.device) {
+            Ok(s) => {
+                self.session = Some(Rc::new(RefCell::new(s)));
+                self.start(ctx, if self.state.play { Mode::Play } else { Mode::Steps(0) });
+            }
+            Err(e) => {
+                self.status = Status::Error;
+                self.error = Some(e.to_string());
+            }
+        }
+    }
+
+    fn start(&mut self, ctx: &Context<Self>, mode: Mode) {
+        let Some(session) = self.session.clone() else { return };
+        if self.ctl.active.get() {
+            // A loop exists (perhaps finishing a read after pause): let it run on.
+            self.ctl.running.set(mode == Mode::Play || self.ctl.running.get());
+            return;
+        }
+        if mode == Mode::Play {
+            self.status = Status::Training;
+        }
+        let ctl = self.ctl.clone();
+        let link = ctx.link().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            driver::run(session, ctl, mode, move |e| link.send_message(Msg::Driver(e))).await;
+        });
+    }
+
+    fn is_done(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.borrow().is_done())
+    }
+
+    fn draw(&self) {
+        if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
+            canvas::draw(
+                &canvas,
+                &Scene {
+                    bounds: self.bounds,
+                    train: &self.split.train,
+                    test: &self.split.test,
+                    snapshot: self.snapshot.as_deref(),
+                    discretize: self.state.discretize,
+                    show_test: self.state.show_test,
+                },
+            );
+        }
+    }
+
+    /// Adds a point of the brush class, or erases the nearest point (generated or drawn).
+    fn canvas_edit(&mut self, px: f32, py: f32, erase: bool) -> bool {
+        let (x, y) = viz::pixel_to_data(self.bounds, VIEW as usize, px, py);
+        if !erase {
+            let class = self.brush.min(self.generated.n_classes as u32 - 1);
+            self.state.added.push(DrawnPoint { x, y, class });
+            return true;
+        }
+        let radius = 10.0 * (self.bounds.x.1 - self.bounds.x.0) / VIEW as f32;
+        let drawn: Vec<[f32; 2]> = self.state.added.iter().map(|p| [p.x, p.y]).collect();
+        let gen: Vec<[f32; 2]> = (0..self.generated.len())
+            .map(|i| if self.state.removed.contains(&i) { [f32::INFINITY; 2] } else { [self.generated.row(i)[0], self.generated.row(i)[1]] })
+            .collect();
+        let d = |p: [f32; 2]| (p[0] - x).powi(2) + (p[1] - y).powi(2);
+        match (viz::nearest_point(&drawn, x, y, radius), viz::nearest_point(&gen, x, y, radius)) {
+            (Some(a), Some(g)) if d(drawn[a]) <= d(gen[g]) => {
+                self.state.added.remove(a);
+            }
+            (Some(a), None) => {
+                self.state.added.remove(a);
+            }
+            (_, Some(g)) => self.state.removed.push(g),
+            (None, None) => return false,
+        }
+        true
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let (state, notes) = AppState::from_hash(&location_hash());
+        let pref = state.backend;
+        ctx.link().send_future(async move { Msg::BackendReady(Rc::new(backend::init(pref).await)) });
+        let link = ctx.link().clone();
+        let listener = web_sys::window().map(|w| {
+            gloo_listener::Listener::new(w.as_ref(), "hashchange", move |_| link.send_message(Msg::HashChanged))
+        });
+        let generated = data::generate(&state.data);
+        let split = Rc::new(data::split(&generated, state.split, state.data.seed, &state.removed, &state.added));
+        let bounds = generated.view_bounds(0.1);
+        let mut app = Self {
+            state,
+            notes,
+            backend: None,
+            generated,
+            split,
+            bounds,
+            session: None,
+            ctl: Rc::new(Control::default()),
+            status: Status::Idle,
+            snapshot: None,
+            history: Vec::new(),
+            steps_per_sec: None,
+            error: None,
+            brush: 0,
+            canvas: NodeRef::default(),
+            written_hash: String::new(),
+            _hash_listener: listener,
+        };
+        app.write_hash();
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
+        match msg {
+            Msg::BackendReady(b) => {
+                if let Some(n) = &b.note {
+                    self.notes.push(n.clone());
+                }
+                self.backend = Some(b);
+                self.rebuild(ctx);
+            }
+            Msg::Edit(f) => {
+                let before = self.state.clone();
+                f(&mut self.state);
+                let view_only = AppState { discretize: before.discretize, show_test: before.show_test, ..self.state.clone() } == before;
+                if view_only {
+                    self.write_hash();
+                } else if self.state != before {
+                    self.rebuild(ctx);
+                }
+            }
+            Msg::Param(spec, text) => match spec.parse(&text) {
+                Ok(v) => {
+                    if self.state.params.set(spec, v).is_ok() {
+                        self.rebuild(ctx);
+                    }
+                }
+                Err(e) => self.notes.push(format!("{e}; kept the previous value")),
+            },
+            Msg::Play => {
+                if self.status == Status::Error {
+                    return false;
+                }
+                self.state.play = true;
+                if self.is_done() {
+                    self.rebuild(ctx);
+                } else {
+                    self.write_hash();
+                    self.start(ctx, Mode::Play);
+                    self.status = Status::Training;
+                }
+            }
+            Msg::Pause => {
+                self.state.play = false;
+                self.ctl.running.set(false);
+                self.write_hash();
+                if self.status == Status::Training {
+                    self.status = Status::Idle;
+                }
+            }
+            Msg::Step => {
+                if !self.ctl.active.get() && !self.is_done() && self.status != Status::Error {
+                    self.start(ctx, Mode::Steps(1));
+                }
+            }
+            Msg::Reset => {
+                self.state.play = false;
+                self.rebuild(ctx);
+            }
+            Msg::Driver(e) => match e {
+                DriverEvent::Snapshot { snap, steps_per_sec } => {
+                    if let Some(s) = &self.session {
+                        self.history = s.borrow().history.clone();
+                    }
+                    if steps_per_sec.is_some() {
+                        self.steps_per_sec = steps_per_sec;
+                    }
+                    self.snapshot = Some(snap);
+                }
+                DriverEvent::Finished => {
+                    self.status = Status::Done;
+                    self.state.play = false;
+                    self.write_hash();
+                }
+                DriverEvent::Paused => {
+                    if self.status == Status::Training {
+                        self.status = Status::Idle;
+                    }
+                }
+                DriverEvent::Failed(e) => {
+                    self.status = Status::Error;
+                    self.state.play = false;
+                    self.error = Some(e.to_string());
+                    self.write_hash();
+                }
+            },
+            Msg::Canvas { px, py, erase } => {
+                if self.canvas_edit(px, py, erase) {
+                    self.rebuild(ctx);
+                }
+            }
+            Msg::Brush(c) => self.brush = c,
+            Msg::CopyLink => {
+                if let Some(w) = web_sys::window() {
+                    let href = w.location().href().unwrap_or_default();
+                    let _ = w.navigator().clipboard().write_text(&href);
+                    self.notes.push("Link copied to the clipboard.".into());
+                }
+            }
+            Msg::DismissNotes => self.notes.clear(),
+            Msg::HashChanged => {
+                let hash = location_hash();
+                if hash.trim_start_matches('#') != self.written_hash {
+                    let (state, notes) = AppState::from_hash(&hash);
+                    self.notes = notes;
+                    let backend_changed = state.backend != self.state.backend;
+                    self.state = state;
+                    if backend_changed {
+                        self.notes.push("The backend is chosen when the page opens: reload to switch it.".into());
+                    }
+                    self.rebuild(ctx);
+                }
+            }
+        }
+        true
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        self.draw();
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        html! {
+            <div class="page">
+                { self.header(ctx) }
+                { self.banners(ctx) }
+                <main class="layout">
+                    { self.data_panel(ctx) }
+                    { self.model_panel(ctx) }
+                    { self.view_panel(ctx) }
+                    { self.output_panel(ctx) }
+                </main>
+                <footer>
+                    { "Everything runs in this browser tab: your data never leaves your machine. " }
+                    { "Boundary Lab is written in Rust (burn + yew) and compiled to WebAssembly." }
+                </footer>
+            </div>
+        }
+    }
+}
+
+/// Learning-rate-like presets for log-scale parameters.
+const LOG_PRESETS: [f64; 16] = [1e-9, 1e-7, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0];
+
+impl App {
+    fn header(&self, ctx: &Context<Self>) -> Html {
+        let (badge_class, badge) = match &self.backend {
+            None => ("backend pending", "Starting compute backend…".to_string()),
+            Some(b) if b.kind == BackendKind::WebGpu => ("backend gpu", b.adapter.clone()),
+            Some(b) => ("backend cpu", b.adapter.clone()),
+        };
+        html! {
+            <header>
+                <div class="brand">
+                    <h1>{ "Boundary Lab" }</h1>
+                    <span class="tagline">{ "Train classifiers in your browser and look inside them." }</span>
+                </div>
+                <div class="header-right">
+                    <span class={badge_class} data-testid="backend" title="Compute backend; add backend=cpu or backend=webgpu to the link to force one">{ badge }</span>
+                    <button class="secondary" onclick={ctx.link().callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
+                </div>
+            </header>
+        }
+    }
+
+    fn banners(&self, ctx: &Context<Self>) -> Html {
+        html! {
+            <>
+                if let Some(e) = &self.error {
+                    <div class="banner error" role="alert" data-testid="error">{ e }</div>
+                }
+                if !self.notes.is_empty() {
+                    <div class="banner note" data-testid="notes">
+                        <ul>{ for self.notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
+                        <button class="link" onclick={ctx.link().callback(|_| Msg::DismissNotes)}>{ "dismiss" }</button>
+                    </div>
+                }
+            </>
+        }
+    }
+
+    fn data_panel(&self, ctx: &Context<Self>) -> Html {
+        let s = &self.state;
+        let (lo, hi) = s.data.kind.class_range();
+        html! {
+            <section class="panel">
+                <h2>{ "Data" }</h2>
+                <label>{ "Dataset" }
+                    <select data-testid="dataset" onchange={Self::edit(ctx, |s, v| if let Some(k) = DatasetKind::from_key(v) { s.data.kind = k; s.removed.clear(); s.added.clear(); })}>
+                        { for DatasetKind::ALL.iter().map(|k| html! { <option value={k.key()} selected={*k == s.data.kind}>{ k.label() }</option> }) }
+                    </select>
+                </label>
+                if hi > lo {
+                    <label>{ if s.data.kind == DatasetKind::Spirals { "Arms" } else { "Classes" } }
+                        <select onchange={Self::edit(ctx, |s, v| if let Ok(c) = v.parse() { s.data.classes = c; s.added.clear(); })}>
+                            { for (lo..=hi).map(|c| html! { <option value={c.to_string()} selected={c == s.data.n_classes()}>{ c }</option> }) }
+                        </select>
+                    </label>
+                }
+                <label>{ format!("Points: {}", s.data.n) }
+                    <input type="range" min="20" max="3000" step="10" value={s.data.n.to_string()}
+                        onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse() { s.data.n = n; s.removed.clear(); })} />
+                </label>
+                <label>{ format!("Noise: {:.2}", s.data.noise) }
+                    <input type="range" min="0" max="1" step="0.01" value={s.data.noise.to_string()}
+                        onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse() { s.data.noise = n; })} />
+                </label>
+                <label>{ format!("Training share: {:.0}%", s.split * 100.0) }
+                    <input type="range" min="0.1" max="1" step="0.05" value={s.split.to_string()}
+                        onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse() { s.split = n; })} />
+                </label>
+                <label>{ "Seed" }
+                    <span class="row">
+                        <input type="number" min="0" value={s.data.seed.to_string()}
+                            onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse::<u64>() { s.data.seed = n.min(u32::MAX as u64); })} />
+                        <button class="secondary" title="A new random seed"
+                            onclick={ctx.link().callback(|_| Msg::Edit(Rc::new(|s: &mut AppState| s.data.seed = (js_sys::Math::random() * 1e6) as u64)))}>{ "New" }</button>
+                    </span>
+                </label>
+                <p class="hint">{ format!("{} training and {} test points.", self.split.train.len(), self.split.test.len()) }</p>
+            </section>
+        }
+    }
+
+    fn model_panel(&self, ctx: &Context<Self>) -> Html {
+        let s = &self.state;
+        html! {
+            <section class="panel">
+                <h2>{ "Classifier" }</h2>
+                <label>{ "Model" }
+                    <select data-testid="model" onchange={Self::edit(ctx, |s, v| if let Some(m) = crate::classifiers::find(v) { s.set_model(m); })}>
+                        { for REGISTRY.iter().map(|m| html! { <option value={m.name} selected={m.name == s.model.name}>{ m.label }</option> }) }
+                    </select>
+                </label>
+                <p class="summary">{ s.model.summary }<span class="family">{ format!(" ({})", s.model.family.label()) }</span></p>
+                { for s.model.params.iter().map(|p| self.param_control(ctx, p)) }
+                <label>{ "Stop after steps" }
+                    <input type="number" min="1" value={s.steps.to_string()}
+                        onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse::<usize>() { s.steps = n.clamp(1, 1_000_000); })} />
+                </label>
+            </section>
+        }
+    }
+
+    fn param_control(&self, ctx: &Context<Self>, spec: &'static ParamSpec) -> Html {
+        let current = self.state.params.get(spec.key).map(ParamSpec::format).unwrap_or_default();
+        let onchange = ctx.link().callback(move |e: Event| Msg::Param(spec, event_value(&e)));
+        let control = match spec.kind {
+            ParamKind::Choice { options, .. } => html! {
+                <select data-param={spec.key} {onchange}>
+                    { for options.iter().map(|o| html! { <option value={*o} selected={current == *o}>{ *o }</option> }) }
+                </select>
+            },
+            ParamKind::Bool { .. } => html! {
+                <input type="checkbox" data-param={spec.key} checked={current == "1"} {onchange} />
+            },
+            ParamKind::Float { min, max, log: true, .. } => {
+                let mut values: Vec<f64> = LOG_PRESETS.iter().copied().filter(|v| *v >= min && *v <= max).collect();
+                let cur = self.state.params.f64(spec.key);
+                if !values.contains(&cur) {
+                    values.push(cur);
+                    values.sort_by(|a, b| a.total_cmp(b));
+                }
+                html! {
+                    <select data-param={spec.key} {onchange}>
+                        { for values.iter().map(|v| { let t = crate::params::format_float(*v); html! { <option value={t.clone()} selected={t == current}>{ t.clone() }</option> } }) }
+                    </select>
+                }
+            }
+            _ => html! { <input type="text" data-param={spec.key} value={current.clone()} {onchange} /> },
+        };
+        html! {
+            <label title={spec.doc}>{ spec.label }{ control }<span class="doc">{ spec.doc }</span></label>
+        }
+    }
+
+    fn view_panel(&self, ctx: &Context<Self>) -> Html {
+        let training = self.status == Status::Training;
+        let onclick = ctx.link().callback(|e: MouseEvent| {
+            e.prevent_default();
+            let (w, cw) = (VIEW as f32, canvas_client_width(&e));
+            let k = w / cw.max(1.0);
+            Msg::Canvas { px: e.offset_x() as f32 * k, py: e.offset_y() as f32 * k, erase: e.shift_key() || e.alt_key() }
+        });
+        let oncontextmenu = ctx.link().callback(|e: MouseEvent| {
+            e.prevent_default();
+            let k = VIEW as f32 / canvas_client_width(&e).max(1.0);
+            Msg::Canvas { px: e.offset_x() as f32 * k, py: e.offset_y() as f32 * k, erase: true }
+        });
+        let n_classes = self.generated.n_classes as u32;
+        html! {
+            <section class="panel view">
+                <div class="toolbar">
+                    if training {
+                        <button data-testid="pause" class="primary" onclick={ctx.link().callback(|_| Msg::Pause)}>{ "❚❚ Pause" }</button>
+                    } else {
+                        <button data-testid="play" class="primary" disabled={self.session.is_none()} onclick={ctx.link().callback(|_| Msg::Play)}>{ "▶ Train" }</button>
+                    }
+                    <button data-testid="step" disabled={training || self.session.is_none()} onclick={ctx.link().callback(|_| Msg::Step)}>{ "Step" }</button>
+                    <button data-testid="reset" onclick={ctx.link().callback(|_| Msg::Reset)}>{ "Reset" }</button>
+                    <span class="phase">{ self.phase() }</span>
+                </div>
+                <canvas data-testid="boundary" ref={self.canvas.clone()} width={VIEW.to_string()} height={VIEW.to_string()} {onclick} {oncontextmenu}></canvas>
+                <div class="brush">
+                    <span>{ "Draw:" }</span>
+                    { for (0..n_classes).map(|c| {
+                        let style = format!("background:{}", viz::class_css(c as usize));
+                        let class = if c == self.brush { "swatch active" } else { "swatch" };
+                        html! { <button {class} {style} title={format!("Click the view to add class {c}")} onclick={ctx.link().callback(move |_| Msg::Brush(c))}></button> }
+                    }) }
+                    <span class="hint">{ "click adds a point · shift-click or right-click erases" }</span>
+                </div>
+                <div class="viewopts">
+                    <label class="inline"><input type="checkbox" checked={self.state.discretize}
+                        onchange={Self::edit(ctx, |s, v| s.discretize = v == "1")} />{ "Discretize" }</label>
+                    <label class="inline"><input type="checkbox" checked={self.state.show_test}
+                        onchange={Self::edit(ctx, |s, v| s.show_test = v == "1")} />{ "Show test points" }</label>
+                    <label class="inline">{ "Grid" }
+                        <select onchange={Self::edit(ctx, |s, v| if let Ok(g) = v.parse() { s.grid = g; })}>
+                            { for [64usize, 128, 192, 256].iter().chain((![64, 128, 192, 256].contains(&self.state.grid)).then_some(&self.state.grid)).map(|g| html! {
+                                <option value={g.to_string()} selected={*g == self.state.grid}>{ format!("{g}×{g}") }</option>
+                            }) }
+                        </select>
+                    </label>
+                </div>
+            </section>
+        }
+    }
+
+    fn phase(&self) -> String {
+        match (&self.backend, &self.session, &self.snapshot) {
+            (None, _, _) => "starting the compute backend…".into(),
+            (Some(b), Some(_), None) if b.kind == BackendKind::WebGpu => "compiling GPU kernels (the first step takes a few seconds)…".into(),
+            (Some(_), Some(_), None) => "preparing…".into(),
+            _ => match self.status {
+                Status::Training => "training…".into(),
+                Status::Done => "done".into(),
+                Status::Error => "stopped".into(),
+                Status::Idle => "paused".into(),
+            },
+        }
+    }
+
+    fn output_panel(&self, _ctx: &Context<Self>) -> Html {
+        let snap = self.snapshot.as_deref();
+        let step = snap.map(|s| s.step).unwrap_or(0);
+        let train = snap.map(|s| s.train_acc);
+        let test = snap.and_then(|s| s.test_acc);
+        let pct = |v: Option<f64>| v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "–".into());
+        let frac = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+        let backend = self.backend.as_ref().map(|b| b.kind.key()).unwrap_or("");
+        let loss = self.history.last().map(|(_, l)| format!("{l:.4}")).unwrap_or_else(|| "–".into());
+        let path = viz::loss_path(&self.history, 260.0, 90.0);
+        html! {
+            <section class="panel output">
+                <h2>{ "Output" }</h2>
+                <div data-testid="status" class="status"
+                    data-state={self.status.key()} data-backend={backend} data-step={step.to_string()}
+                    data-train-acc={frac(train)} data-test-acc={frac(test)}>
+                    <div class="metric"><span>{ "Step" }</span><strong>{ format!("{step} / {}", self.state.steps) }</strong></div>
+                    <div class="metric"><span>{ "Train accuracy" }</span><strong>{ pct(train) }</strong></div>
+                    <div class="metric"><span>{ "Test accuracy" }</span><strong>{ pct(test) }</strong></div>
+                    <div class="metric"><span>{ "Loss" }</span><strong>{ loss }</strong></div>
+                    <div class="metric"><span>{ "Speed" }</span><strong>{ self.steps_per_sec.map(|r| format!("{r:.0} steps/s")).unwrap_or_else(|| "–".into()) }</strong></div>
+                </div>
+                <svg class="loss" viewBox="0 0 260 90" preserveAspectRatio="none" data-testid="loss-curve">
+                    <path d={path} />
+                </svg>
+                <p class="hint">{ "Training loss per step (log scale)." }</p>
+                <div class="legend">
+                    <span><i class="dot filled"></i>{ "training point" }</span>
+                    <span><i class="dot hollow"></i>{ "test point" }</span>
+                    <span><i class="cross">{ "×" }</i>{ "misclassified" }</span>
+                </div>
+            </section>
+        }
+    }
+}
+
+fn canvas_client_width(e: &MouseEvent) -> f32 {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| el.client_width() as f32)
+        .unwrap_or(VIEW as f32)
+}

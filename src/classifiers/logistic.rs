@@ -1,0 +1,38 @@
+//! Multinomial logistic regression: one linear layer and a softmax, fitted by gradient descent on
+//! the (optionally L1/L2-penalised) cross-entropy. Its boundaries are straight lines, which is the
+//! point of comparing it with the MLP.
+
+use super::mlp::{BATCH, L1, L2, LR, OPTIMIZER, optimizer};
+use super::net::{Activation, Net, NetConfig};
+use super::{Classifier, Family, ModelSpec, TrainData};
+use crate::error::LabError;
+use crate::params::{ParamKind, ParamSpec, Params};
+
+const LOGISTIC_LR: ParamSpec = ParamSpec {
+    kind: ParamKind::Float { min: 1e-5, max: 10.0, default: 0.1, log: true },
+    ..LR
+};
+
+pub static SPEC: ModelSpec = ModelSpec {
+    name: "logreg",
+    label: "Logistic regression",
+    family: Family::Linear,
+    summary: "A linear score per class turned into probabilities by a softmax: straight \
+              boundaries, convex loss. One step is one minibatch update.",
+    params: &[LOGISTIC_LR, OPTIMIZER, BATCH, L1, L2],
+    default_steps: 300,
+    builder: build,
+};
+
+fn build(params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
+    let cfg = NetConfig {
+        hidden: Vec::new(),
+        activation: Activation::Linear,
+        optimizer: optimizer(params),
+        lr: params.f64("lr"),
+        batch: params.usize("batch"),
+        l1: params.f64("l1"),
+        l2: params.f64("l2"),
+    };
+    Ok(Box::new(Net::new(cfg, data, seed)?))
+}

@@ -1,0 +1,194 @@
+//! One trait for every classifier, and the registry that lists them.
+//!
+//! Adding a classifier is one file (or folder) here plus one line in [`REGISTRY`]; it then appears
+//! in the page's model menu (its controls drawn from its [`ParamSpec`]s), in the share link, in the
+//! registry-wide tests and in the benchmark. The view never names a classifier.
+
+pub mod gaussian_nb;
+pub mod knn;
+pub mod logistic;
+pub mod mlp;
+mod net;
+
+use crate::data::Dataset;
+use crate::error::LabError;
+use crate::params::{ParamSpec, Params};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+/// What one bounded unit of work reports back. Nothing here forces a device read-back: the
+/// driver decides when to read `loss`.
+pub struct StepOutput {
+    /// The training objective at this step, a one-element tensor on the device, if the model has one.
+    pub loss: Option<Tensor<1>>,
+    /// The model has nothing more to learn (closed-form and lazy learners finish in one step).
+    pub converged: bool,
+}
+
+/// A trainable classifier living on one device.
+///
+/// The driver calls [`Classifier::step`] repeatedly inside an animation-frame budget, so a step
+/// must be a bounded amount of work (one minibatch update, one rule, one EM iteration, ...).
+pub trait Classifier {
+    /// One bounded unit of training work.
+    fn step(&mut self) -> Result<StepOutput, LabError>;
+
+    /// Class probabilities for a batch of points: `x` is `[n, dim]`, the result `[n, n_classes]`,
+    /// rows summing to 1, computed on the device without reading back.
+    fn predict_proba(&self, x: Tensor<2>) -> Tensor<2>;
+
+    /// Extra things to draw on the view (prototypes, rules, arrows...). Coordinates are in input
+    /// space and may stay on the device; the driver reads them back with the predictions.
+    fn overlays(&self) -> Vec<Overlay> {
+        Vec::new()
+    }
+}
+
+/// Extra geometry a classifier asks the view to draw; generic, so the view never special-cases
+/// a classifier.
+pub struct Overlay {
+    pub label: String,
+    pub kind: OverlayKind,
+    /// `[m, dim]` points for markers; `[m, 2 * dim]` (from, to) rows for arrows and
+    /// (lower corner, upper corner) rows for boxes.
+    pub coords: OverlayCoords,
+    /// Class of each row (colour), if any.
+    pub classes: Vec<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlayKind {
+    Markers,
+    Arrows,
+    Boxes,
+}
+
+pub enum OverlayCoords {
+    Host(Vec<f32>),
+    Device(Tensor<2>),
+}
+
+/// The training split on the device, with host copies for classifiers that work on the host.
+pub struct TrainData {
+    /// `[n, dim]`
+    pub x: Tensor<2>,
+    /// `[n]` class indices.
+    pub y: Tensor<1, Int>,
+    pub host: Dataset,
+    pub device: Device,
+}
+
+impl TrainData {
+    pub fn new(host: &Dataset, device: &Device) -> Result<Self, LabError> {
+        if host.len() < 2 {
+            return Err(LabError::Data("fewer than two training points".into()));
+        }
+        let present = host.class_counts().iter().filter(|&&c| c > 0).count();
+        if present < 2 {
+            return Err(LabError::Data(
+                "the training set holds one class only; add points of another class".into(),
+            ));
+        }
+        Ok(Self {
+            x: points_tensor(&host.x, host.dim, device),
+            y: Tensor::from_data(
+                TensorData::new(host.y.iter().map(|&c| c as i64).collect::<Vec<_>>(), [host.len()]),
+                device,
+            ),
+            host: host.clone(),
+            device: device.clone(),
+        })
+    }
+
+    pub fn n(&self) -> usize {
+        self.host.len()
+    }
+    pub fn dim(&self) -> usize {
+        self.host.dim
+    }
+    pub fn n_classes(&self) -> usize {
+        self.host.n_classes
+    }
+}
+
+/// Uploads row-major points as a `[n, dim]` tensor.
+pub fn points_tensor(x: &[f32], dim: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(x.to_vec(), [x.len() / dim.max(1), dim]), device)
+}
+
+/// How a classifier family is described in menus and in `models` listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    NeuralNetwork,
+    Linear,
+    InstanceBased,
+    Probabilistic,
+}
+
+impl Family {
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::NeuralNetwork => "neural network",
+            Family::Linear => "linear model",
+            Family::InstanceBased => "instance-based",
+            Family::Probabilistic => "probabilistic",
+        }
+    }
+}
+
+/// Everything the page, the link and the tests need to know about a classifier: the
+/// `XConfig -> X` pair of burn, as data.
+pub struct ModelSpec {
+    /// Name in links (`model=mlp`) and on the command line.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub family: Family,
+    /// One or two sentences for the page.
+    pub summary: &'static str,
+    pub params: &'static [ParamSpec],
+    /// Training steps when the link gives none.
+    pub default_steps: usize,
+    /// Builds a fresh model on `data.device`; `seed` fixes initialisation and minibatch order.
+    pub builder: fn(&Params, &TrainData, u64) -> Result<Box<dyn Classifier>, LabError>,
+}
+
+/// Classifiers are identified by their registry name.
+impl PartialEq for ModelSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl std::fmt::Debug for ModelSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ModelSpec({})", self.name)
+    }
+}
+
+impl ModelSpec {
+    pub fn param(&self, key: &str) -> Option<&'static ParamSpec> {
+        self.params.iter().find(|p| p.key == key)
+    }
+
+    /// Validates `params` against this spec, then builds.
+    pub fn build(&self, params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
+        for spec in self.params {
+            match params.get(spec.key) {
+                Some(v) => spec.validate(v).map_err(LabError::InvalidParam)?,
+                None => return Err(LabError::InvalidParam(format!("{} is missing", spec.key))),
+            }
+        }
+        (self.builder)(params, data, seed)
+    }
+}
+
+/// Every classifier of the playground. One line per classifier.
+pub static REGISTRY: &[&ModelSpec] = &[
+    &mlp::SPEC,
+    &logistic::SPEC,
+    &knn::SPEC,
+    &gaussian_nb::SPEC,
+];
+
+pub fn find(name: &str) -> Option<&'static ModelSpec> {
+    REGISTRY.iter().copied().find(|m| m.name == name)
+}

@@ -1,0 +1,19 @@
+//! Boundary Lab: train classifiers and look inside them, in the browser.
+//!
+//! Layers point one way: [`data`] -> [`classifiers`] -> [`train`] -> [`viz`] -> `app` (the yew
+//! page, wasm only). The library names no backend: the page's entry point picks the device
+//! (WebGPU or CPU) and hands it down.
+
+pub mod classifiers;
+pub mod data;
+pub mod error;
+pub mod params;
+pub mod rng;
+pub mod state;
+pub mod train;
+pub mod viz;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+
+pub use error::LabError;

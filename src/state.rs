@@ -1,0 +1,364 @@
+//! The page state and its share link: a declarative table of URL-hash keys in the style of
+//! TF Playground's `state.ts`. Every key has a name, a doc line (the README table is generated
+//! from it), a parser and a writer; classifier parameters come from the registry, so a new
+//! classifier is in the link without touching this file.
+//!
+//! Parsing never fails: an unknown key or an invalid value falls back to the default and adds a
+//! note for the page to show.
+
+use crate::classifiers::{self, ModelSpec};
+use crate::data::{DatasetKind, DrawnPoint, ToyConfig};
+use crate::params::{ParamSpec, Params, format_float};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BackendPref {
+    /// WebGPU when the browser has it, else CPU.
+    #[default]
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+impl BackendPref {
+    pub fn key(self) -> &'static str {
+        match self {
+            BackendPref::Auto => "auto",
+            BackendPref::WebGpu => "webgpu",
+            BackendPref::Cpu => "cpu",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    pub data: ToyConfig,
+    /// Fraction of points used for training.
+    pub split: f64,
+    pub model: &'static ModelSpec,
+    pub params: Params,
+    /// Stop after this many steps.
+    pub steps: usize,
+    pub play: bool,
+    pub grid: usize,
+    pub discretize: bool,
+    pub show_test: bool,
+    pub backend: BackendPref,
+    pub added: Vec<DrawnPoint>,
+    pub removed: Vec<usize>,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        let model = classifiers::REGISTRY[0];
+        Self {
+            data: ToyConfig::default(),
+            split: 0.8,
+            model,
+            params: Params::defaults(model.params),
+            steps: model.default_steps,
+            play: false,
+            grid: 128,
+            discretize: false,
+            show_test: true,
+            backend: BackendPref::Auto,
+            added: Vec::new(),
+            removed: Vec::new(),
+        }
+    }
+}
+
+/// One global key of the link.
+pub struct Key {
+    pub name: &'static str,
+    pub doc: &'static str,
+    parse: fn(&mut AppState, &str) -> Result<(), String>,
+    write: fn(&AppState) -> String,
+}
+
+fn num<T: std::str::FromStr + PartialOrd + std::fmt::Display>(v: &str, lo: T, hi: T) -> Result<T, String> {
+    let x: T = v.trim().parse().map_err(|_| format!("'{v}' is not a number"))?;
+    // Written so that NaN fails too.
+    if !(x >= lo && x <= hi) {
+        return Err(format!("{x} is outside [{lo}, {hi}]"));
+    }
+    Ok(x)
+}
+
+fn flag(v: &str) -> Result<bool, String> {
+    match v {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(format!("'{v}' is not 0 or 1")),
+    }
+}
+
+fn b(v: bool) -> String {
+    if v { "1" } else { "0" }.into()
+}
+
+/// The global keys, in the order they are written. `model` comes before the classifier's own
+/// parameter keys, which follow the table in the link.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "dataset",
+        doc: "Toy dataset: moons, circles, xor, blobs, spirals, checkerboard, linear.",
+        parse: |s, v| {
+            s.data.kind = DatasetKind::from_key(v).ok_or_else(|| format!("unknown dataset '{v}'"))?;
+            Ok(())
+        },
+        write: |s| s.data.kind.key().into(),
+    },
+    Key {
+        name: "n",
+        doc: "Number of generated points (10-10000).",
+        parse: |s, v| Ok(s.data.n = num(v, 10, 10_000)?),
+        write: |s| s.data.n.to_string(),
+    },
+    Key {
+        name: "noise",
+        doc: "Standard deviation of the Gaussian jitter added to each coordinate (0-2).",
+        parse: |s, v| Ok(s.data.noise = num(v, 0.0, 2.0)?),
+        write: |s| format_float(s.data.noise),
+    },
+    Key {
+        name: "seed",
+        doc: "Seed of the data, the split, the initialisation and the minibatch order.",
+        parse: |s, v| Ok(s.data.seed = num(v, 0, u32::MAX as u64)?),
+        write: |s| s.data.seed.to_string(),
+    },
+    Key {
+        name: "classes",
+        doc: "Classes of the blobs (2-5) or arms of the spirals (2-3); other datasets have 2.",
+        parse: |s, v| Ok(s.data.classes = num(v, 2, 5)?),
+        write: |s| s.data.classes.to_string(),
+    },
+    Key {
+        name: "split",
+        doc: "Fraction of the points used for training (0.1-1); the rest is the test set.",
+        parse: |s, v| Ok(s.split = num(v, 0.1, 1.0)?),
+        write: |s| format_float(s.split),
+    },
+    Key {
+        name: "add",
+        doc: "Points drawn by hand, as x:y:class separated by commas; they join the training set.",
+        parse: |s, v| {
+            s.added = v
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let f: Vec<&str> = p.split(':').collect();
+                    if f.len() != 3 {
+                        return Err(format!("'{p}' is not x:y:class"));
+                    }
+                    Ok(DrawnPoint { x: num(f[0], -1e3, 1e3)?, y: num(f[1], -1e3, 1e3)?, class: num(f[2], 0, 4)? })
+                })
+                .take(5_000)
+                .collect::<Result<_, String>>()?;
+            Ok(())
+        },
+        write: |s| {
+            s.added.iter().map(|p| format!("{:.3}:{:.3}:{}", p.x, p.y, p.class)).collect::<Vec<_>>().join(",")
+        },
+    },
+    Key {
+        name: "del",
+        doc: "Generated points erased by hand, as indices separated by commas.",
+        parse: |s, v| {
+            s.removed = v
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(|p| num(p, 0, 9_999))
+                .take(10_000)
+                .collect::<Result<_, String>>()?;
+            Ok(())
+        },
+        write: |s| s.removed.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","),
+    },
+    Key {
+        name: "model",
+        doc: "Classifier (see the table of classifiers); its parameters follow as their own keys.",
+        parse: |s, v| {
+            let m = classifiers::find(v).ok_or_else(|| format!("unknown classifier '{v}'"))?;
+            s.model = m;
+            s.params = Params::defaults(m.params);
+            s.steps = m.default_steps;
+            Ok(())
+        },
+        write: |s| s.model.name.into(),
+    },
+    Key {
+        name: "steps",
+        doc: "Training stops after this many steps (default depends on the classifier).",
+        parse: |s, v| Ok(s.steps = num(v, 1, 1_000_000)?),
+        write: |s| s.steps.to_string(),
+    },
+    Key {
+        name: "play",
+        doc: "1 starts training as soon as the page opens.",
+        parse: |s, v| Ok(s.play = flag(v)?),
+        write: |s| b(s.play),
+    },
+    Key {
+        name: "grid",
+        doc: "Resolution of the decision-boundary grid per side (16-256).",
+        parse: |s, v| Ok(s.grid = num(v, 16, 256)?),
+        write: |s| s.grid.to_string(),
+    },
+    Key {
+        name: "discretize",
+        doc: "1 paints each region in its class colour only, without confidence shading.",
+        parse: |s, v| Ok(s.discretize = flag(v)?),
+        write: |s| b(s.discretize),
+    },
+    Key {
+        name: "showtest",
+        doc: "1 draws the test points (hollow) on the view.",
+        parse: |s, v| Ok(s.show_test = flag(v)?),
+        write: |s| b(s.show_test),
+    },
+    Key {
+        name: "backend",
+        doc: "auto (WebGPU when available, else CPU), webgpu or cpu.",
+        parse: |s, v| {
+            s.backend = match v {
+                "auto" => BackendPref::Auto,
+                "webgpu" | "gpu" => BackendPref::WebGpu,
+                "cpu" => BackendPref::Cpu,
+                _ => return Err(format!("unknown backend '{v}'")),
+            };
+            Ok(())
+        },
+        write: |s| s.backend.key().into(),
+    },
+];
+
+/// Characters kept as they are in link values; everything else is percent-encoded.
+fn plain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-_.~,:".contains(c)
+}
+
+fn encode(v: &str) -> String {
+    let mut out = String::new();
+    for c in v.chars() {
+        if plain(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
+}
+
+fn decode(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(h) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(h);
+            i += 3;
+            continue;
+        }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl AppState {
+    /// The link hash (without the leading `#`).
+    pub fn to_hash(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for key in KEYS {
+            let v = (key.write)(self);
+            if !(v.is_empty() && matches!(key.name, "add" | "del")) {
+                parts.push(format!("{}={}", key.name, encode(&v)));
+            }
+            if key.name == "model" {
+                for spec in self.model.params {
+                    if let Some(v) = self.params.get(spec.key) {
+                        parts.push(format!("{}={}", spec.key, encode(&ParamSpec::format(v))));
+                    }
+                }
+            }
+        }
+        parts.join("&")
+    }
+
+    /// Reads a link hash (with or without `#`). Returns the state and notes about what was
+    /// ignored; never fails.
+    pub fn from_hash(hash: &str) -> (AppState, Vec<String>) {
+        let mut state = AppState::default();
+        let mut notes = Vec::new();
+        let hash = hash.strip_prefix('#').unwrap_or(hash);
+        let pairs: Vec<(String, String)> = hash
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .take(400)
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (decode(k), decode(v)),
+                None => (decode(p), String::new()),
+            })
+            .collect();
+        let get = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        // The model first: it decides which parameter keys exist and the default step count.
+        for key in KEYS.iter().filter(|k| k.name == "model").chain(KEYS.iter().filter(|k| k.name != "model")) {
+            if let Some(v) = get(key.name)
+                && let Err(e) = (key.parse)(&mut state, v)
+            {
+                notes.push(format!("{}: {e}; using the default", key.name));
+            }
+        }
+        let model = state.model;
+        state.params = Params::from_lookup(model.params, get, &mut notes);
+        for (k, _) in &pairs {
+            let known = KEYS.iter().any(|key| key.name == k) || model.param(k).is_some();
+            let other_model = classifiers::REGISTRY.iter().any(|m| m.param(k).is_some());
+            if !known && !other_model {
+                notes.push(format!("unknown key '{}' ignored", truncate(k, 40)));
+            }
+        }
+        let (lo, hi) = state.data.kind.class_range();
+        state.data.classes = state.data.classes.clamp(lo, hi);
+        state.removed.retain(|&i| i < state.data.n);
+        (state, notes)
+    }
+
+    /// Switches classifier, keeping the parameters that exist in both (same key and valid).
+    pub fn set_model(&mut self, model: &'static ModelSpec) {
+        let old = std::mem::replace(&mut self.params, Params::defaults(model.params));
+        for spec in model.params {
+            if let Some(v) = old.get(spec.key) {
+                let _ = self.params.set(spec, v.clone());
+            }
+        }
+        self.model = model;
+        self.steps = model.default_steps;
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n).collect::<String>() + "…" }
+}
+
+/// The README's table of link keys, generated from [`KEYS`] and the registry.
+pub fn markdown_key_table() -> String {
+    let mut s = String::from("| key | meaning |\n|---|---|\n");
+    for k in KEYS {
+        s.push_str(&format!("| `{}` | {} |\n", k.name, k.doc));
+    }
+    for m in classifiers::REGISTRY {
+        for p in m.params {
+            s.push_str(&format!("| `{}` (model={}) | {} {} |\n", p.key, m.name, p.label, p.doc));
+        }
+    }
+    s
+}

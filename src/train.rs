@@ -1,0 +1,238 @@
+//! The training session: data on the device, the model, the step counter, the loss history, and
+//! the one batched read-back per refresh (predictions for train, test and the whole grid, the
+//! pending losses and any overlay geometry, in a single transaction).
+//!
+//! The session is synchronous and bounded per call; the page's async driver (in `app`) decides how
+//! many steps fit in a frame and when to read back, so the same session runs natively in tests.
+
+use crate::classifiers::{Classifier, ModelSpec, OverlayCoords, OverlayKind, TrainData, points_tensor};
+use crate::data::{Bounds, Dataset, Split};
+use crate::error::LabError;
+use crate::params::Params;
+use crate::viz;
+use burn::tensor::{Device, Tensor, TensorData, Transaction};
+
+/// Everything a session is built from (the part of the page state that needs a rebuild).
+pub struct SessionSetup<'a> {
+    pub spec: &'static ModelSpec,
+    pub params: &'a Params,
+    pub split: &'a Split,
+    pub seed: u64,
+    pub max_steps: usize,
+    /// Grid resolution per side for the decision boundary.
+    pub grid: usize,
+    pub bounds: Bounds,
+}
+
+pub struct Session {
+    pub spec: &'static ModelSpec,
+    model: Box<dyn Classifier>,
+    train: TrainData,
+    test: Dataset,
+    /// `[n_train + n_test + grid^2, dim]`: everything we predict on, uploaded once.
+    eval_x: Tensor<2>,
+    pub grid: usize,
+    pub bounds: Bounds,
+    pub step: usize,
+    pub max_steps: usize,
+    converged: bool,
+    /// Loss tensors of the steps since the last read-back, with their step numbers.
+    pending: Vec<(usize, Tensor<1>)>,
+    /// Read loss values, `(step, loss)`.
+    pub history: Vec<(usize, f32)>,
+}
+
+/// What one read-back yields: everything the view draws.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub step: usize,
+    pub train_acc: f64,
+    pub test_acc: Option<f64>,
+    /// Predicted class per training and per test point.
+    pub train_pred: Vec<u32>,
+    pub test_pred: Vec<u32>,
+    /// `[grid * grid, n_classes]` probabilities, row 0 at the top of the view.
+    pub grid_probs: Vec<f32>,
+    pub grid: usize,
+    pub n_classes: usize,
+    pub overlays: Vec<ResolvedOverlay>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedOverlay {
+    pub label: String,
+    pub kind: OverlayKind,
+    /// Row-major; row width as documented on [`crate::classifiers::Overlay::coords`].
+    pub coords: Vec<f32>,
+    pub width: usize,
+    pub classes: Vec<u32>,
+}
+
+/// The tensors one refresh reads, in transaction order, and how to interpret them.
+pub struct ReadPlan {
+    transaction: Transaction,
+    loss_steps: Vec<usize>,
+    overlays: Vec<(String, OverlayKind, Vec<u32>, Option<Vec<f32>>)>,
+    step: usize,
+}
+
+impl Session {
+    pub fn new(setup: &SessionSetup, device: &Device) -> Result<Self, LabError> {
+        let train = TrainData::new(&setup.split.train, device)?;
+        let model = setup.spec.build(setup.params, &train, setup.seed)?;
+        let test = setup.split.test.clone();
+        let dim = train.dim();
+        let mut all = Vec::with_capacity((train.n() + test.len() + setup.grid * setup.grid) * dim);
+        all.extend_from_slice(&train.host.x);
+        all.extend_from_slice(&test.x);
+        all.extend(viz::grid_points(setup.bounds, setup.grid, dim));
+        let eval_x = points_tensor(&all, dim, &device.clone().without_autodiff());
+        Ok(Self {
+            spec: setup.spec,
+            model,
+            train,
+            test,
+            eval_x,
+            grid: setup.grid,
+            bounds: setup.bounds,
+            step: 0,
+            max_steps: setup.max_steps,
+            converged: false,
+            pending: Vec::new(),
+            history: Vec::new(),
+        })
+    }
+
+    /// Training is over: the step budget is spent or the model has converged.
+    pub fn is_done(&self) -> bool {
+        self.converged || self.step >= self.max_steps
+    }
+
+    /// One bounded unit of work. Queues device work; reads nothing back.
+    pub fn step(&mut self) -> Result<(), LabError> {
+        if self.is_done() {
+            return Ok(());
+        }
+        let out = self.model.step()?;
+        self.step += 1;
+        self.converged = out.converged;
+        if let Some(loss) = out.loss {
+            self.pending.push((self.step, loss));
+        }
+        Ok(())
+    }
+
+    /// Collects the tensors for one read-back: one forward pass over train, test and grid, the
+    /// pending losses (concatenated into one tensor) and device-side overlay coordinates.
+    pub fn plan_read(&mut self) -> ReadPlan {
+        let probs = self.model.predict_proba(self.eval_x.clone());
+        let mut tx = Transaction::default().register(probs);
+        let pending = std::mem::take(&mut self.pending);
+        let loss_steps: Vec<usize> = pending.iter().map(|(s, _)| *s).collect();
+        if !pending.is_empty() {
+            tx = tx.register(Tensor::cat(pending.into_iter().map(|(_, l)| l.reshape([1])).collect(), 0));
+        }
+        let mut overlays = Vec::new();
+        for o in self.model.overlays() {
+            let host = match o.coords {
+                OverlayCoords::Host(v) => Some(v),
+                OverlayCoords::Device(t) => {
+                    tx = tx.register(t.without_autodiff());
+                    None
+                }
+            };
+            overlays.push((o.label, o.kind, o.classes, host));
+        }
+        ReadPlan { transaction: tx, loss_steps, overlays, step: self.step }
+    }
+
+    /// Reads a plan back synchronously (native only; the page uses [`ReadPlan::execute_async`]).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn read_blocking(&mut self) -> Result<Snapshot, LabError> {
+        let plan = self.plan_read();
+        let data = plan.transaction.try_execute().map_err(|e| LabError::Device(format!("{e:?}")))?;
+        self.finish_read(plan.loss_steps, plan.overlays, plan.step, data)
+    }
+
+    /// Turns read data into a snapshot; records losses and detects divergence.
+    pub fn finish_read(
+        &mut self,
+        loss_steps: Vec<usize>,
+        overlays: Vec<(String, OverlayKind, Vec<u32>, Option<Vec<f32>>)>,
+        step: usize,
+        data: Vec<TensorData>,
+    ) -> Result<Snapshot, LabError> {
+        let mut data = data.into_iter();
+        let floats = |d: Option<TensorData>| -> Result<Vec<f32>, LabError> {
+            d.ok_or_else(|| LabError::Device("missing read-back".into()))?
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .map_err(|e| LabError::Device(format!("{e:?}")))
+        };
+        let probs = floats(data.next())?;
+        if !loss_steps.is_empty() {
+            let losses = floats(data.next())?;
+            for (s, l) in loss_steps.into_iter().zip(losses) {
+                if !l.is_finite() {
+                    return Err(LabError::Diverged { step: s });
+                }
+                self.history.push((s, l));
+            }
+        }
+        let c = self.train.n_classes();
+        if probs.iter().any(|p| !p.is_finite()) {
+            return Err(LabError::Diverged { step });
+        }
+        let n_train = self.train.n();
+        let n_test = self.test.len();
+        let argmax = |row: &[f32]| viz::argmax(row) as u32;
+        let rows: Vec<u32> = probs.chunks(c).take(n_train + n_test).map(argmax).collect();
+        let (train_pred, test_pred) = rows.split_at(n_train);
+        let mut resolved = Vec::new();
+        for (label, kind, classes, host) in overlays {
+            let coords = match host {
+                Some(v) => v,
+                None => floats(data.next())?,
+            };
+            let width = coords.len() / classes.len().max(1);
+            resolved.push(ResolvedOverlay { label, kind, coords, width, classes });
+        }
+        Ok(Snapshot {
+            step,
+            train_acc: accuracy(train_pred, &self.train.host.y).unwrap_or(0.0),
+            test_acc: accuracy(test_pred, &self.test.y),
+            train_pred: train_pred.to_vec(),
+            test_pred: test_pred.to_vec(),
+            grid_probs: probs[(n_train + n_test) * c..].to_vec(),
+            grid: self.grid,
+            n_classes: c,
+            overlays: resolved,
+        })
+    }
+
+    pub fn train_set(&self) -> &Dataset {
+        &self.train.host
+    }
+    pub fn test_set(&self) -> &Dataset {
+        &self.test
+    }
+    pub fn model(&self) -> &dyn Classifier {
+        self.model.as_ref()
+    }
+}
+
+impl ReadPlan {
+    /// Reads everything in one async transaction (the only kind of read-back allowed on wasm).
+    pub async fn execute_async(self, session: &std::cell::RefCell<Session>) -> Result<Snapshot, LabError> {
+        let data = self.transaction.execute_async().await.map_err(|e| LabError::Device(format!("{e:?}")))?;
+        session.borrow_mut().finish_read(self.loss_steps, self.overlays, self.step, data)
+    }
+}
+
+/// Fraction of `pred` equal to `truth`; `None` for an empty set.
+pub fn accuracy(pred: &[u32], truth: &[u32]) -> Option<f64> {
+    if truth.is_empty() {
+        return None;
+    }
+    Some(pred.iter().zip(truth).filter(|(a, b)| a == b).count() as f64 / truth.len() as f64)
+}

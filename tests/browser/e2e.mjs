@@ -1,0 +1,185 @@
+// Browser tests: serves the built site on 127.0.0.1 and drives Debian's Chromium with
+// playwright-core. Prints one "N passed, N failed" line at the end.
+//
+//   node tests/browser/e2e.mjs <site-dir>
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const site = path.resolve(process.argv[2] ?? 'dist');
+const outDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'out');
+fs.mkdirSync(outDir, { recursive: true });
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.csv': 'text/csv', '.json': 'application/json' };
+
+function serve(dir) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let file = path.join(dir, decodeURIComponent(url.pathname));
+    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    fs.readFile(file, (err, body) => {
+      if (err) { res.writeHead(404).end('not found'); return; }
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function launch(webgpu) {
+  const args = ['--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-quic',
+    `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'bl-chromium-'))}`];
+  if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader');
+  else args.push('--disable-webgpu', '--disable-gpu');
+  return chromium.launch({ executablePath, headless: true, args });
+}
+
+const results = [];
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`ok   - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(`FAIL - ${name}: ${e.stack ?? e}`);
+  }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+async function status(page) {
+  return page.$eval('[data-testid=status]', (el) => ({
+    state: el.dataset.state, backend: el.dataset.backend, step: Number(el.dataset.step),
+    train: Number(el.dataset.trainAcc), test: el.dataset.testAcc === '' ? null : Number(el.dataset.testAcc),
+  }));
+}
+
+async function waitFinished(page, timeoutMs) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=status]')?.dataset.state;
+    return s === 'done' || s === 'error';
+  }, null, { timeout: timeoutMs, polling: 500 });
+  return status(page);
+}
+
+/// Fractions of canvas pixels tinted towards each of the two first class colours.
+async function classColourShares(page) {
+  return page.$eval('[data-testid=boundary]', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let orange = 0, blue = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+      if (r - b > 40 && r > g) orange++;
+      if (b - r > 40 && b > g) blue++;
+    }
+    const n = d.length / 4;
+    return { orange: orange / n, blue: blue / n };
+  });
+}
+
+function watchRequests(page, origin) {
+  const foreign = [];
+  page.on('request', (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url()); });
+  return foreign;
+}
+
+const MOONS = 'dataset=moons&n=500&noise=0.2&seed=7&split=0.8&model=mlp&layers=16,16&act=relu&lr=0.03&play=1&steps=300';
+
+const server = await serve(site);
+const origin = `http://127.0.0.1:${server.address().port}`;
+console.log(`serving ${site} at ${origin}`);
+
+await test('WebGPU: the moons/MLP link trains to done on webgpu with >= 0.95 train accuracy', async () => {
+  const browser = await launch(true);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    const logs = [];
+    page.on('console', (m) => logs.push(m.text()));
+    const foreign = watchRequests(page, origin);
+    await page.goto(`${origin}/#${MOONS}`);
+    const s = await waitFinished(page, 12 * 60_000).catch(async (e) => { console.log(logs.slice(-20).join('\n')); throw e; });
+    console.log('     status:', JSON.stringify(s));
+    await page.screenshot({ path: path.join(outDir, 'webgpu.png') });
+    assert(s.state === 'done', `state ${s.state}: ${await page.textContent('body')}`);
+    assert(s.backend === 'webgpu', `backend ${s.backend}`);
+    assert(s.step === 300, `stopped at step ${s.step}`);
+    assert(s.train >= 0.95, `train accuracy ${s.train}`);
+    const shares = await classColourShares(page);
+    console.log('     colour shares:', JSON.stringify(shares));
+    assert(shares.orange > 0.1 && shares.blue > 0.1, `boundary canvas lacks a class colour: ${JSON.stringify(shares)}`);
+    const badge = await page.textContent('[data-testid=backend]');
+    assert(/WebGPU/.test(badge), `badge says ${badge}`);
+    assert(foreign.length === 0, `requests left the origin: ${foreign}`);
+  } finally { await browser.close(); }
+});
+
+await test('CPU fallback: without WebGPU the same link trains to done on cpu', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(`${origin}/#${MOONS}`);
+    const s = await waitFinished(page, 5 * 60_000);
+    console.log('     status:', JSON.stringify(s));
+    await page.screenshot({ path: path.join(outDir, 'cpu.png') });
+    assert(s.state === 'done' && s.backend === 'cpu', JSON.stringify(s));
+    assert(s.train >= 0.95, `train accuracy ${s.train}`);
+    assert(s.test >= 0.9, `test accuracy ${s.test}`);
+    const shares = await classColourShares(page);
+    assert(shares.orange > 0.1 && shares.blue > 0.1, JSON.stringify(shares));
+    // The page told the user why it is on the CPU.
+    assert(/WebGPU/.test(await page.textContent('[data-testid=notes]')), 'no note about the missing WebGPU');
+  } finally { await browser.close(); }
+});
+
+await test('CPU: every registered classifier trains from the model menu; bad links give notes, not crashes', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(`${origin}/#dataset=blobs&classes=3&n=300&seed=3&model=knn&k=5&play=1&backend=cpu`);
+    let s = await waitFinished(page, 60_000);
+    assert(s.state === 'done' && s.test >= 0.9, `knn: ${JSON.stringify(s)}`);
+    const models = await page.$$eval('[data-testid=model] option', (os) => os.map((o) => o.value));
+    assert(models.length >= 4, `models: ${models}`);
+    for (const m of models) {
+      await page.selectOption('[data-testid=model]', m);
+      await page.click('[data-testid=play]');
+      s = await waitFinished(page, 120_000);
+      assert(s.state === 'done', `${m}: ${JSON.stringify(s)}`);
+      assert(s.test >= 0.9, `${m} on blobs: ${JSON.stringify(s)}`);
+      assert(page.url().includes(`model=${m}`), `link does not follow the model: ${page.url()}`);
+    }
+    // Drawing: a click adds a training point and the link records it.
+    const before = (await page.textContent('.panel .hint')) ?? '';
+    await page.click('[data-testid=boundary]', { position: { x: 240, y: 240 } });
+    await page.waitForFunction(() => location.hash.includes('add='));
+    assert((await page.textContent('.panel .hint')) !== before, 'point count did not change');
+    // A tampered link: defaults plus visible notes, and the page still trains.
+    await page.goto(`${origin}/#model=nope&n=abc&lr=-3&dataset=%3Cscript%3Ealert(1)%3C%2Fscript%3E&play=1&steps=20`);
+    await page.reload();
+    s = await waitFinished(page, 60_000);
+    assert(s.state === 'done', `tampered link: ${JSON.stringify(s)}`);
+    const notes = await page.textContent('[data-testid=notes]');
+    assert(/unknown classifier/.test(notes) && /unknown dataset/.test(notes), `notes: ${notes}`);
+    // Diverging learning rate: a clear message, nothing lost.
+    await page.goto(`${origin}/#dataset=moons&n=200&model=mlp&layers=64,64,64&act=linear&lr=10&opt=sgd&play=1&steps=200`);
+    await page.reload();
+    s = await waitFinished(page, 120_000);
+    assert(s.state === 'error', `a learning rate of 10 should diverge: ${JSON.stringify(s)}`);
+    const err = await page.textContent('[data-testid=error]');
+    assert(/diverged/i.test(err), `error text: ${err}`);
+    assert(page.url().includes('lr=10') && page.url().includes('layers=64,64,64'), 'settings kept in the link');
+    await page.screenshot({ path: path.join(outDir, 'cpu-after.png') });
+  } finally { await browser.close(); }
+});
+
+server.close();
+const passed = results.filter((r) => r[1]).length;
+const failed = results.length - passed;
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,97 @@
+//! The share link: every registered classifier round-trips; bad links never crash.
+
+use boundary_lab::classifiers::REGISTRY;
+use boundary_lab::data::{DatasetKind, DrawnPoint};
+use boundary_lab::params::{ParamKind, ParamSpec, ParamValue};
+use boundary_lab::state::{AppState, BackendPref};
+
+/// A valid value different from the default, for every kind of parameter.
+fn other_value(p: &ParamSpec) -> ParamValue {
+    match p.kind {
+        ParamKind::Float { min, max, default, .. } => ParamValue::Float(if default == max { min } else { (default + max) / 2.0 }),
+        ParamKind::Int { min, max, default } => ParamValue::Int(if default == max { min } else { default + 1 }),
+        ParamKind::Choice { options, default } => ParamValue::Choice(options.iter().find(|o| **o != default).unwrap_or(&default).to_string()),
+        ParamKind::IntList { max_len, max, .. } => ParamValue::IntList(vec![max.min(3); max_len.min(3)]),
+        ParamKind::Bool { default } => ParamValue::Bool(!default),
+    }
+}
+
+#[test]
+fn every_classifier_round_trips_through_the_link() {
+    for spec in REGISTRY {
+        let mut s = AppState::default();
+        s.set_model(spec);
+        for p in spec.params {
+            s.params.set(p, other_value(p)).unwrap();
+        }
+        s.data.kind = DatasetKind::Blobs;
+        s.data.classes = 4;
+        s.data.n = 321;
+        s.data.noise = 0.37;
+        s.data.seed = 99;
+        s.split = 0.65;
+        s.steps = 123;
+        s.play = true;
+        s.grid = 200;
+        s.discretize = true;
+        s.backend = BackendPref::Cpu;
+        s.added = vec![DrawnPoint { x: 0.5, y: -0.25, class: 1 }];
+        s.removed = vec![3, 7];
+        let hash = s.to_hash();
+        let (back, notes) = AppState::from_hash(&format!("#{hash}"));
+        assert!(notes.is_empty(), "{}: {notes:?}", spec.name);
+        assert_eq!(back, s, "{}: {hash}", spec.name);
+        assert_eq!(back.to_hash(), hash);
+    }
+}
+
+#[test]
+fn the_issue_links_open_as_written() {
+    let (s, notes) = AppState::from_hash("#dataset=moons&n=500&noise=0.2&seed=7&split=0.8&model=mlp&layers=16,16&act=relu&lr=0.03&play=1");
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!((s.data.kind, s.data.n, s.data.seed, s.play), (DatasetKind::Moons, 500, 7, true));
+    assert_eq!(s.params.list("layers"), vec![16, 16]);
+    let (s, notes) = AppState::from_hash("#dataset=blobs&classes=3&n=300&seed=3&model=knn&k=5&play=1");
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!((s.model.name, s.params.usize("k"), s.data.n_classes()), ("knn", 5, 3));
+}
+
+#[test]
+fn bad_links_fall_back_to_defaults_with_notes() {
+    let cases = [
+        "#n=abc",
+        "#n=99999999999999999999999",
+        "#model=nope",
+        "#lr=-1",
+        "#layers=1,2,x",
+        "#dataset=<script>alert(1)</script>",
+        "#%zz=%",
+        "#add=1:2",
+        "#steps=0&grid=7",
+        "#unknown=1",
+        "#noise=NaN",
+        "#=&&&==",
+        "#model=knn&k=100000",
+    ];
+    for c in cases {
+        let (s, notes) = AppState::from_hash(c);
+        assert!(!notes.is_empty(), "{c} should produce a note");
+        // Whatever came in, the state is valid: every parameter validates.
+        for p in s.model.params {
+            p.validate(s.params.get(p.key).unwrap()).unwrap();
+        }
+        let _ = s.to_hash();
+    }
+    let (s, notes) = AppState::from_hash("");
+    assert!(notes.is_empty());
+    assert_eq!(s, AppState::default());
+}
+
+#[test]
+fn switching_model_keeps_shared_parameters() {
+    let mut s = AppState::default();
+    let lr = s.model.param("lr").unwrap();
+    s.params.set(lr, ParamValue::Float(0.5)).unwrap();
+    s.set_model(boundary_lab::classifiers::find("logreg").unwrap());
+    assert_eq!(s.params.f64("lr"), 0.5);
+}
