@@ -7,6 +7,11 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("link-keys") {
+        // The README's table of link keys is this output.
+        print!("{}", boundary_lab::state::markdown_key_table());
+        return;
+    }
     println!("Boundary Lab runs in the browser: see README.md (`./scripts/serve.sh`).");
     println!("Registered classifiers:");
     for m in boundary_lab::classifiers::REGISTRY {

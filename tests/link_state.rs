@@ -95,3 +95,13 @@ fn switching_model_keeps_shared_parameters() {
     s.set_model(boundary_lab::classifiers::find("logreg").unwrap());
     assert_eq!(s.params.f64("lr"), 0.5);
 }
+
+#[test]
+fn the_readme_documents_every_link_key() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = boundary_lab::state::markdown_key_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's link-key table is stale; replace it with:\n{table}"
+    );
+}

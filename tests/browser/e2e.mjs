@@ -34,8 +34,8 @@ async function launch(webgpu) {
   const args = ['--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-quic',
     `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'bl-chromium-'))}`];
-  if (webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader');
-  else args.push('--disable-webgpu', '--disable-gpu');
+  // Headless Chromium here has WebGPU (SwiftShader) only with this flag; without it, none.
+  if (webgpu) args.push('--enable-unsafe-webgpu');
   return chromium.launch({ executablePath, headless: true, args });
 }
 
