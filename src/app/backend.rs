@@ -37,20 +37,21 @@ fn cpu(note: Option<String>) -> Backend {
 }
 
 /// Asks the browser for a WebGPU adapter without touching wgpu, so a missing or blocked WebGPU is
-/// a clean "no" rather than a failure deep inside the runtime.
-async fn browser_has_webgpu() -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    let gpu = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("gpu")).unwrap_or(JsValue::UNDEFINED);
-    if gpu.is_undefined() || gpu.is_null() {
-        return false;
-    }
-    let Ok(request) = js_sys::Reflect::get(&gpu, &JsValue::from_str("requestAdapter")) else { return false };
-    let Ok(request) = request.dyn_into::<js_sys::Function>() else { return false };
-    let Ok(promise) = request.call0(&gpu) else { return false };
-    match JsFuture::from(js_sys::Promise::from(promise)).await {
-        Ok(adapter) => !adapter.is_null() && !adapter.is_undefined(),
-        Err(_) => false,
-    }
+/// a clean "no" rather than a failure deep inside the runtime. Returns the adapter's
+/// `GPUAdapterInfo` as one line (browsers often leave wgpu's adapter name empty).
+async fn browser_webgpu_adapter() -> Option<String> {
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).ok().filter(|v| !v.is_undefined() && !v.is_null());
+    let gpu = get(&web_sys::window()?.navigator(), "gpu")?;
+    let request = get(&gpu, "requestAdapter")?.dyn_into::<js_sys::Function>().ok()?;
+    let promise = request.call0(&gpu).ok()?;
+    let adapter = JsFuture::from(js_sys::Promise::from(promise)).await.ok().filter(|a| !a.is_null() && !a.is_undefined())?;
+    let info = get(&adapter, "info");
+    let words: Vec<String> = ["vendor", "architecture", "description"]
+        .iter()
+        .filter_map(|k| info.as_ref().and_then(|i| get(i, k)).and_then(|v| v.as_string()))
+        .filter(|s| !s.is_empty())
+        .collect();
+    Some(if words.is_empty() { "adapter details hidden by the browser".into() } else { words.join(" ") })
 }
 
 use wasm_bindgen::JsCast;
@@ -59,18 +60,18 @@ pub async fn init(pref: BackendPref) -> Backend {
     if pref == BackendPref::Cpu {
         return cpu(None);
     }
-    if !browser_has_webgpu().await {
+    let Some(browser_info) = browser_webgpu_adapter().await else {
         let why = if pref == BackendPref::WebGpu {
             "WebGPU was requested, but this browser offers no WebGPU adapter: training on the CPU instead."
         } else {
             "This browser offers no WebGPU adapter: training on the CPU."
         };
         return cpu(Some(why.into()));
-    }
+    };
     match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, setup)) => {
             let info = setup.adapter.get_info();
-            let name = if info.name.is_empty() { "unnamed adapter".to_string() } else { info.name };
+            let name = if info.name.is_empty() { browser_info } else { info.name };
             Backend {
                 device: device.autodiff(),
                 kind: BackendKind::WebGpu,

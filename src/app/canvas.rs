@@ -57,7 +57,7 @@ pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene) {
     let pred = |train: bool, i: usize| {
         scene.snapshot.and_then(|sn| if train { sn.train_pred.get(i) } else { sn.test_pred.get(i) }).copied()
     };
-    let mut draw_set = |data: &Dataset, train: bool| {
+    let draw_set = |data: &Dataset, train: bool| {
         for i in 0..data.len() {
             let r = data.row(i);
             let (x, y) = viz::data_to_pixel(scene.bounds, size, r[0], r[1]);

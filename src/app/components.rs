@@ -228,12 +228,12 @@ impl App {
         }
         let radius = 10.0 * (self.bounds.x.1 - self.bounds.x.0) / VIEW as f32;
         let drawn: Vec<[f32; 2]> = self.state.added.iter().map(|p| [p.x, p.y]).collect();
-        let gen: Vec<[f32; 2]> = (0..self.generated.len())
+        let generated: Vec<[f32; 2]> = (0..self.generated.len())
             .map(|i| if self.state.removed.contains(&i) { [f32::INFINITY; 2] } else { [self.generated.row(i)[0], self.generated.row(i)[1]] })
             .collect();
         let d = |p: [f32; 2]| (p[0] - x).powi(2) + (p[1] - y).powi(2);
-        match (viz::nearest_point(&drawn, x, y, radius), viz::nearest_point(&gen, x, y, radius)) {
-            (Some(a), Some(g)) if d(drawn[a]) <= d(gen[g]) => {
+        match (viz::nearest_point(&drawn, x, y, radius), viz::nearest_point(&generated, x, y, radius)) {
+            (Some(a), Some(g)) if d(drawn[a]) <= d(generated[g]) => {
                 self.state.added.remove(a);
             }
             (Some(a), None) => {

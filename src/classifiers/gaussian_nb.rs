@@ -43,7 +43,7 @@ impl GaussianNb {
     pub fn fit(data: &TrainData, var_smoothing: f64) -> Self {
         let n = data.n() as f64;
         let x = data.x.clone().without_autodiff();
-        let onehot = data.y.clone().one_hot::<2>(data.n_classes()).float().without_autodiff(); // [n, C]
+        let onehot = data.y_onehot.clone().without_autodiff(); // [n, C]
         let counts = onehot.clone().sum_dim(0); // [1, C]
         // An absent class would divide by zero; its prior is 0 so it never wins anyway.
         let per_class = counts.clone().clamp_min(1.0).transpose(); // [C, 1]

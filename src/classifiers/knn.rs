@@ -46,7 +46,7 @@ impl Knn {
     pub fn new(data: &TrainData, k: usize) -> Self {
         let x = data.x.clone().without_autodiff();
         let x_sq = x.clone().powi_scalar(2).sum_dim(1).transpose();
-        let onehot = data.y.clone().one_hot::<2>(data.n_classes()).float().without_autodiff();
+        let onehot = data.y_onehot.clone().without_autodiff();
         Self { x, x_sq, onehot, k: k.clamp(1, data.n()) }
     }
 

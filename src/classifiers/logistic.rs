@@ -2,8 +2,8 @@
 //! the (optionally L1/L2-penalised) cross-entropy. Its boundaries are straight lines, which is the
 //! point of comparing it with the MLP.
 
-use super::mlp::{BATCH, L1, L2, LR, OPTIMIZER, optimizer};
-use super::net::{Activation, Net, NetConfig};
+use super::mlp::{BATCH, L1, L2, LR, OPTIMIZER, net_config};
+use super::net::{Activation, Net};
 use super::{Classifier, Family, ModelSpec, TrainData};
 use crate::error::LabError;
 use crate::params::{ParamKind, ParamSpec, Params};
@@ -25,14 +25,5 @@ pub static SPEC: ModelSpec = ModelSpec {
 };
 
 fn build(params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
-    let cfg = NetConfig {
-        hidden: Vec::new(),
-        activation: Activation::Linear,
-        optimizer: optimizer(params),
-        lr: params.f64("lr"),
-        batch: params.usize("batch"),
-        l1: params.f64("l1"),
-        l2: params.f64("l2"),
-    };
-    Ok(Box::new(Net::new(cfg, data, seed)?))
+    Ok(Box::new(Net::new(net_config(params, Vec::new(), Activation::Linear), data, seed)?))
 }

@@ -62,22 +62,23 @@ pub static SPEC: ModelSpec = ModelSpec {
     builder: build,
 };
 
-pub(crate) fn optimizer(params: &Params) -> OptimizerKind {
-    match params.choice("opt") {
-        "sgd" => OptimizerKind::Sgd,
-        _ => OptimizerKind::Adam,
-    }
-}
-
-fn build(params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
-    let cfg = NetConfig {
-        hidden: params.list("layers"),
-        activation: Activation::from_key(params.choice("act")),
-        optimizer: optimizer(params),
+/// The training half of a network's configuration, read from the shared keys above.
+pub(crate) fn net_config(params: &Params, hidden: Vec<usize>, activation: Activation) -> NetConfig {
+    NetConfig {
+        hidden,
+        activation,
+        optimizer: match params.choice("opt") {
+            "sgd" => OptimizerKind::Sgd,
+            _ => OptimizerKind::Adam,
+        },
         lr: params.f64("lr"),
         batch: params.usize("batch"),
         l1: params.f64("l1"),
         l2: params.f64("l2"),
-    };
+    }
+}
+
+fn build(params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
+    let cfg = net_config(params, params.list("layers"), Activation::from_key(params.choice("act")));
     Ok(Box::new(Net::new(cfg, data, seed)?))
 }

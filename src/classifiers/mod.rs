@@ -13,7 +13,7 @@ mod net;
 use crate::data::Dataset;
 use crate::error::LabError;
 use crate::params::{ParamSpec, Params};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 
 /// What one bounded unit of work reports back. Nothing here forces a device read-back: the
 /// driver decides when to read `loss`.
@@ -71,8 +71,9 @@ pub enum OverlayCoords {
 pub struct TrainData {
     /// `[n, dim]`
     pub x: Tensor<2>,
-    /// `[n]` class indices.
-    pub y: Tensor<1, Int>,
+    /// `[n, C]` one-hot labels, built on the host: burn's `one_hot` validates its input with a
+    /// synchronous read-back, which panics in the browser.
+    pub y_onehot: Tensor<2>,
     pub host: Dataset,
     pub device: Device,
 }
@@ -90,10 +91,7 @@ impl TrainData {
         }
         Ok(Self {
             x: points_tensor(&host.x, host.dim, device),
-            y: Tensor::from_data(
-                TensorData::new(host.y.iter().map(|&c| c as i64).collect::<Vec<_>>(), [host.len()]),
-                device,
-            ),
+            y_onehot: Tensor::from_data(TensorData::new(one_hot(&host.y, host.n_classes), [host.len(), host.n_classes]), device),
             host: host.clone(),
             device: device.clone(),
         })
@@ -108,6 +106,15 @@ impl TrainData {
     pub fn n_classes(&self) -> usize {
         self.host.n_classes
     }
+}
+
+/// Row-major `[labels.len(), n_classes]` one-hot rows.
+pub fn one_hot(labels: &[u32], n_classes: usize) -> Vec<f32> {
+    let mut out = vec![0.0; labels.len() * n_classes];
+    for (i, &c) in labels.iter().enumerate() {
+        out[i * n_classes + c as usize] = 1.0;
+    }
+    out
 }
 
 /// Uploads row-major points as a `[n, dim]` tensor.

@@ -80,9 +80,9 @@ pub struct Net {
     optim: ModuleOptimizer,
     cfg: NetConfig,
     x: Tensor<2>,
-    y: Tensor<1, Int>,
+    /// `[n, C]`
+    y: Tensor<2>,
     n: usize,
-    n_classes: usize,
     rng: Rng,
     /// Epoch permutation and the position of the next minibatch in it.
     order: Vec<usize>,
@@ -123,9 +123,8 @@ impl Net {
             activation: cfg.activation,
             optim,
             x: data.x.clone(),
-            y: data.y.clone(),
+            y: data.y_onehot.clone(),
             n: data.n(),
-            n_classes: data.n_classes(),
             rng: Rng::derive(seed, 0xBA7C),
             order: (0..data.n()).collect(),
             cursor: usize::MAX,
@@ -146,7 +145,7 @@ impl Net {
     }
 
     /// The next minibatch: the whole set, or the next slice of a seeded per-epoch permutation.
-    fn batch(&mut self) -> (Tensor<2>, Tensor<1, Int>) {
+    fn batch(&mut self) -> (Tensor<2>, Tensor<2>) {
         if self.cfg.batch >= self.n {
             return (self.x.clone(), self.y.clone());
         }
@@ -162,10 +161,9 @@ impl Net {
     }
 
     /// Mean cross-entropy plus the L1/L2 penalties on the weights (not the biases).
-    fn loss(&self, x: Tensor<2>, y: Tensor<1, Int>) -> Tensor<1> {
-        let b = y.dims()[0];
+    fn loss(&self, x: Tensor<2>, onehot: Tensor<2>) -> Tensor<1> {
+        let b = onehot.dims()[0];
         let logp = log_softmax(Self::logits(&self.layers, self.activation, x), 1);
-        let onehot: Tensor<2> = y.one_hot::<2>(self.n_classes).float();
         let mut loss = (logp * onehot).sum().div_scalar(b as f64).neg();
         if self.cfg.l2 > 0.0 {
             for l in &self.layers.layers {

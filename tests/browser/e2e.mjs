@@ -5,7 +5,6 @@
 import { chromium } from 'playwright-core';
 import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 const site = path.resolve(process.argv[2] ?? 'dist');
@@ -32,8 +31,8 @@ function serve(dir) {
 
 async function launch(webgpu) {
   const args = ['--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-quic',
-    `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'bl-chromium-'))}`];
+    '--disable-component-update', '--disable-sync', '--disable-quic'];
+  // playwright starts every launch with a fresh, empty user-data dir of its own.
   // Headless Chromium here has WebGPU (SwiftShader) only with this flag; without it, none.
   if (webgpu) args.push('--enable-unsafe-webgpu');
   return chromium.launch({ executablePath, headless: true, args });
@@ -140,7 +139,7 @@ await test('CPU fallback: without WebGPU the same link trains to done on cpu', a
 await test('CPU: every registered classifier trains from the model menu; bad links give notes, not crashes', async () => {
   const browser = await launch(false);
   try {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    let page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(`${origin}/#dataset=blobs&classes=3&n=300&seed=3&model=knn&k=5&play=1&backend=cpu`);
     let s = await waitFinished(page, 60_000);
     assert(s.state === 'done' && s.test >= 0.9, `knn: ${JSON.stringify(s)}`);
@@ -160,15 +159,16 @@ await test('CPU: every registered classifier trains from the model menu; bad lin
     await page.waitForFunction(() => location.hash.includes('add='));
     assert((await page.textContent('.panel .hint')) !== before, 'point count did not change');
     // A tampered link: defaults plus visible notes, and the page still trains.
+    // (Fresh pages: on a hash change the page rewrites the hash with what it accepted.)
+    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(`${origin}/#model=nope&n=abc&lr=-3&dataset=%3Cscript%3Ealert(1)%3C%2Fscript%3E&play=1&steps=20`);
-    await page.reload();
     s = await waitFinished(page, 60_000);
     assert(s.state === 'done', `tampered link: ${JSON.stringify(s)}`);
     const notes = await page.textContent('[data-testid=notes]');
     assert(/unknown classifier/.test(notes) && /unknown dataset/.test(notes), `notes: ${notes}`);
     // Diverging learning rate: a clear message, nothing lost.
+    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(`${origin}/#dataset=moons&n=200&model=mlp&layers=64,64,64&act=linear&lr=10&opt=sgd&play=1&steps=200`);
-    await page.reload();
     s = await waitFinished(page, 120_000);
     assert(s.state === 'error', `a learning rate of 10 should diverge: ${JSON.stringify(s)}`);
     const err = await page.textContent('[data-testid=error]');
