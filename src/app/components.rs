@@ -519,7 +519,7 @@ impl App {
                 <p class="summary">{ s.model.summary }<span class="family">{ format!(" ({})", s.model.family.label()) }</span></p>
                 { for s.model.params.iter().map(|p| self.param_control(ctx, p)) }
                 <label>{ "Stop after steps" }
-                    <input type="number" min="1" value={s.steps.to_string()}
+                    <input type="number" min="1" data-testid="steps" value={s.steps.to_string()}
                         onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse::<usize>() { s.steps = n.clamp(1, 1_000_000); })} />
                 </label>
             </section>
@@ -650,7 +650,10 @@ impl App {
                 <svg class="loss" viewBox="0 0 260 90" preserveAspectRatio="none" data-testid="loss-curve">
                     <path d={path} />
                 </svg>
-                <p class="hint">{ "Training loss per step (log scale)." }</p>
+                <p class="hint">{ match (self.history.first(), self.history.last()) {
+                    (Some(a), Some(b)) => format!("Training loss (log scale): {:.3} at step {} → {:.3} at step {}.", a.1, a.0, b.1, b.0),
+                    _ => "Training loss per step (log scale) appears here once training starts.".to_string(),
+                } }</p>
                 <div class="legend">
                     <span><i class="dot filled"></i>{ "training point" }</span>
                     <span><i class="dot hollow"></i>{ "test point" }</span>

@@ -153,11 +153,31 @@ await test('CPU: every registered classifier trains from the model menu; bad lin
       assert(s.test >= 0.9, `${m} on blobs: ${JSON.stringify(s)}`);
       assert(page.url().includes(`model=${m}`), `link does not follow the model: ${page.url()}`);
     }
-    // Drawing: a click adds a training point and the link records it.
+    // Drawing: a click adds a training point and the link records it; shift-click erases it.
     const before = (await page.textContent('.panel .hint')) ?? '';
     await page.click('[data-testid=boundary]', { position: { x: 240, y: 240 } });
     await page.waitForFunction(() => location.hash.includes('add='));
     assert((await page.textContent('.panel .hint')) !== before, 'point count did not change');
+    await page.click('[data-testid=boundary]', { position: { x: 240, y: 240 }, modifiers: ['Shift'] });
+    await page.waitForFunction(() => !location.hash.includes('add='));
+    assert((await page.textContent('.panel .hint')) === before, 'erasing did not restore the point count');
+    // A parameter change mid-run resets cleanly: the step count starts again and the old loop is gone.
+    await page.selectOption('[data-testid=model]', 'mlp');
+    await page.fill('[data-testid=steps]', '100000');
+    await page.press('[data-testid=steps]', 'Enter');
+    await page.click('[data-testid=play]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=status]').dataset.step) > 200);
+    const beforeChange = await status(page);
+    await page.selectOption('[data-param=act]', 'tanh');
+    const afterChange = await status(page);
+    assert(afterChange.step < beforeChange.step && afterChange.state === 'training', `after a change: ${JSON.stringify([beforeChange, afterChange])}`);
+    assert(page.url().includes('act=tanh'), 'the link follows the change');
+    await page.click('[data-testid=pause]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]').dataset.state === 'idle');
+    const paused = await status(page);
+    await page.waitForTimeout(1000);
+    const later = await status(page);
+    assert(later.step === paused.step && later.state === 'idle', `something kept training after pause: ${JSON.stringify([paused, later])}`);
     // A tampered link: defaults plus visible notes, and the page still trains.
     // (Fresh pages: on a hash change the page rewrites the hash with what it accepted.)
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
