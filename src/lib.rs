@@ -4,6 +4,7 @@
 //! page, wasm only). The library names no backend: the page's entry point picks the device
 //! (WebGPU or CPU) and hands it down.
 
+pub mod bench;
 pub mod classifiers;
 pub mod data;
 pub mod error;

@@ -53,6 +53,7 @@ pub enum Msg {
     CopyLink,
     DismissNotes,
     HashChanged,
+    Repaint,
 }
 
 pub struct App {
@@ -71,6 +72,8 @@ pub struct App {
     error: Option<String>,
     brush: u32,
     canvas: NodeRef,
+    /// Milliseconds from navigation to the first painted boundary (cold start, for the benchmark).
+    first_paint_ms: Option<f64>,
     /// The hash we wrote last, to tell our own changes from the user's.
     written_hash: String,
     _hash_listener: Option<gloo_listener::Listener>,
@@ -278,6 +281,7 @@ impl Component for App {
             brush: 0,
             canvas: NodeRef::default(),
             written_hash: String::new(),
+            first_paint_ms: None,
             _hash_listener: listener,
         };
         app.write_hash();
@@ -382,6 +386,7 @@ impl Component for App {
                 }
             }
             Msg::DismissNotes => self.notes.clear(),
+            Msg::Repaint => {}
             Msg::HashChanged => {
                 let hash = location_hash();
                 if hash.trim_start_matches('#') != self.written_hash {
@@ -399,8 +404,13 @@ impl Component for App {
         true
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+    fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
         self.draw();
+        if self.first_paint_ms.is_none() && self.snapshot.is_some() {
+            // The boundary was just painted; show the time on the status element.
+            self.first_paint_ms = Some(driver::now());
+            ctx.link().send_message(Msg::Repaint);
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -640,7 +650,8 @@ impl App {
                 <h2>{ "Output" }</h2>
                 <div data-testid="status" class="status"
                     data-state={self.status.key()} data-backend={backend} data-step={step.to_string()}
-                    data-train-acc={frac(train)} data-test-acc={frac(test)}>
+                    data-train-acc={frac(train)} data-test-acc={frac(test)}
+                    data-first-paint-ms={self.first_paint_ms.map(|t| format!("{t:.0}")).unwrap_or_default()}>
                     <div class="metric"><span>{ "Step" }</span><strong>{ format!("{step} / {}", self.state.steps) }</strong></div>
                     <div class="metric"><span>{ "Train accuracy" }</span><strong>{ pct(train) }</strong></div>
                     <div class="metric"><span>{ "Test accuracy" }</span><strong>{ pct(test) }</strong></div>

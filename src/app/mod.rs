@@ -1,6 +1,7 @@
 //! The web page (wasm only): start-up, backend choice, the training driver and the yew components.
 
 mod backend;
+mod bench;
 mod canvas;
 mod components;
 mod driver;

@@ -1,0 +1,127 @@
+// The in-browser benchmark: Boundary Lab (WebGPU and wasm CPU) against TensorFlow.js (webgpu,
+// webgl, wasm, cpu) in the same headless Chromium, on the same data and the same MLP.
+//   node bench/run.mjs <site-dir>      (bench/run.sh builds the release site first)
+// Prints one table; medians of REPS repetitions; names the adapter it ran on.
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+const site = path.resolve(process.argv[2] ?? 'target/site-release');
+const benchDir = path.dirname(new URL(import.meta.url).pathname);
+const REPS = Number(process.env.REPS ?? 5);
+const N = 1000, GRID = 256, LR = 0.03;
+// Steps per timed repetition: GPU steps on SwiftShader are slow, CPU steps fast.
+const STEPS = { webgpu: Number(process.env.GPU_STEPS ?? 20), webgl: Number(process.env.GPU_STEPS ?? 20), cpu: 100, wasm: 100 };
+const MLP = 'layers=32,32&act=relu&opt=adam&lr=0.03&batch=1000';
+
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const [root, rel] = url.pathname.startsWith('/bench/') ? [benchDir, url.pathname.slice(7)] : [site, url.pathname];
+  let file = path.join(root, decodeURIComponent(rel));
+  if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+  fs.readFile(file, (err, body) => err ? res.writeHead(404).end() : res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(body));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
+  args: ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--no-sandbox', '--disable-gpu-sandbox', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+});
+const log = (...a) => console.error('[bench]', ...a);
+const results = {};
+
+// Cold start: navigation to the first painted boundary, per backend, fresh page each time.
+for (const backend of ['webgpu', 'cpu']) {
+  const times = [];
+  for (let r = 0; r < Math.min(REPS, 3); r++) {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/#dataset=moons&n=${N}&model=mlp&layers=32,32&backend=${backend}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.firstPaintMs, null, { timeout: 300_000, polling: 100 });
+    times.push(Number(await page.$eval('[data-testid=status]', (e) => e.dataset.firstPaintMs)));
+    if (backend === 'webgpu' && r === 0) results.adapter = await page.textContent('[data-testid=backend]');
+    await page.close();
+  }
+  (results[`ours-${backend}`] ??= {}).cold_ms = times.sort((a, b) => a - b)[times.length >> 1];
+  log(`cold start ${backend}:`, times);
+}
+
+// Ours: one page load, both devices, through the page's bench export.
+{
+  const page = await browser.newPage();
+  await page.goto(`${origin}/#backend=cpu`);
+  await page.waitForFunction(() => window.wasmBindings?.bench, null, { timeout: 120_000 });
+  for (const backend of ['webgpu', 'cpu']) {
+    log(`ours ${backend}…`);
+    const r = await page.evaluate(([b, m, n, s, reps, g]) => window.wasmBindings.bench(b, 'mlp', m, n, s, reps, g),
+      [backend, MLP, N, STEPS[backend], REPS, GRID]);
+    Object.assign(results[`ours-${backend}`], JSON.parse(r));
+  }
+  results.data = JSON.parse(await page.evaluate(([n]) => window.wasmBindings.bench_dataset(n), [N]));
+  results.grid = JSON.parse(await page.evaluate(([n, g]) => window.wasmBindings.bench_grid(n, g), [N, GRID]));
+  await page.close();
+}
+
+// TensorFlow.js, each backend on a fresh page, same data and grid.
+for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/bench/tfjs.html`);
+  log(`tfjs ${backend}…`);
+  try {
+    results[`tfjs-${backend}`] = await page.evaluate(([b, d, g, grid, s, reps, lr]) => window.runTfjs(b, d, g, grid, s, reps, lr),
+      [backend, results.data, results.grid, GRID, STEPS[backend], REPS, LR]);
+  } catch (e) {
+    results[`tfjs-${backend}`] = { error: String(e).split('\n')[0] };
+  }
+  await page.close();
+}
+await browser.close();
+server.close();
+
+// Wasm size.
+const wasmFile = fs.readdirSync(site).find((f) => f.endsWith('.wasm'));
+const wasm = fs.readFileSync(path.join(site, wasmFile));
+const gz = zlib.gzipSync(wasm, { level: 9 }).length;
+
+// The table.
+const cols = ['ours-webgpu', 'ours-cpu', 'tfjs-webgpu', 'tfjs-webgl', 'tfjs-wasm', 'tfjs-cpu'];
+const rows = [
+  ['train steps/s (median)', 'steps_per_sec', 'max'],
+  ['first step ms (compile)', 'first_step_ms', 'min'],
+  [`grid ${GRID}x${GRID} ms (with read-back)`, 'grid_ms', 'min'],
+  ['cold start to first boundary ms', 'cold_ms', 'min'],
+  ['train accuracy after run', 'train_acc', null],
+];
+const fmt = (v) => v == null || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3);
+const line = (cells) => '| ' + cells.join(' | ') + ' |';
+const out = [];
+out.push(`Adapter: ${results.adapter}; ${N} moons points, MLP 2-32-32-2 ReLU, Adam, full batch; medians of ${REPS}.`);
+out.push(line(['measurement', ...cols, 'ours/best-tfjs']));
+out.push(line(Array(cols.length + 2).fill('---')));
+for (const [label, key, better] of rows) {
+  const vals = cols.map((c) => results[c]?.[key]);
+  let ratio = '–';
+  if (better) {
+    const pick = (xs) => xs.filter((v) => typeof v === 'number' && !Number.isNaN(v));
+    const ours = pick(vals.slice(0, 2)), tfjs = pick(vals.slice(2));
+    if (ours.length && tfjs.length) {
+      ratio = better === 'max' ? (Math.max(...ours) / Math.max(...tfjs)).toFixed(2) + 'x' : (Math.min(...tfjs) / Math.min(...ours)).toFixed(2) + 'x faster';
+    }
+  }
+  out.push(line([label, ...vals.map(fmt), ratio]));
+}
+// The performance issue's targets, each a ratio measured in this one run.
+const v = (c, k) => results[c]?.[k];
+const target = (label, ratio, goal) => out.push(`${label}: ${Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : '–'} (target >= ${goal}x) ${ratio >= goal ? 'MET' : 'NOT MET'}`);
+target('training steps/s, ours-webgpu / tfjs-webgpu', v('ours-webgpu', 'steps_per_sec') / v('tfjs-webgpu', 'steps_per_sec'), 1.5);
+target('grid inference speed, ours-webgpu vs tfjs-webgpu (time ratio tfjs/ours)', v('tfjs-webgpu', 'grid_ms') / v('ours-webgpu', 'grid_ms'), 1.0);
+target('training steps/s, ours-cpu / tfjs-wasm', v('ours-cpu', 'steps_per_sec') / v('tfjs-wasm', 'steps_per_sec'), 1.0);
+out.push(`wasm: ${(wasm.length / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped (${wasmFile})`);
+for (const c of cols) if (results[c]?.error) out.push(`${c}: ${results[c].error}`);
+console.log(out.join('\n'));
+fs.writeFileSync(path.join(benchDir, 'last-run.json'), JSON.stringify({ ...results, data: undefined, grid: undefined, wasm_bytes: wasm.length, wasm_gz_bytes: gz }, null, 1));

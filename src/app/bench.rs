@@ -1,0 +1,70 @@
+//! The benchmark's entry into the page (`window.wasmBindings.bench(...)`, driven by
+//! `bench/run.mjs`). Like `backend.rs`, it names backends: it measures both on one page load.
+
+use super::driver::{next_frame, now};
+use crate::bench::{self, BenchConfig};
+use crate::classifiers;
+use crate::params::Params;
+use burn::tensor::Device;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// The wgpu runtime can be initialised once per page.
+    static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+async fn device(backend: &str) -> Result<Device, JsValue> {
+    match backend {
+        "cpu" => Ok(Device::flex().autodiff()),
+        "webgpu" => {
+            if let Some(d) = WEBGPU.with(|w| w.borrow().clone()) {
+                return Ok(d);
+            }
+            let d = Device::wgpu_options()
+                .init_async()
+                .await
+                .map_err(|e| JsValue::from_str(&format!("WebGPU failed to start: {e}")))?
+                .autodiff();
+            WEBGPU.with(|w| *w.borrow_mut() = Some(d.clone()));
+            Ok(d)
+        }
+        other => Err(JsValue::from_str(&format!("unknown backend '{other}'"))),
+    }
+}
+
+/// Measures one registry classifier; `params` uses the link's syntax (`layers=32,32&lr=0.03`).
+/// Returns the result as JSON text.
+#[wasm_bindgen]
+pub async fn bench(backend: String, model: String, params: String, n: u32, steps: u32, reps: u32, grid: u32) -> Result<String, JsValue> {
+    super::run_static_constructors_once();
+    let spec = classifiers::find(&model).ok_or_else(|| JsValue::from_str(&format!("unknown classifier '{model}'")))?;
+    let pairs: Vec<(&str, &str)> = params.split('&').filter_map(|p| p.split_once('=')).collect();
+    let mut notes = Vec::new();
+    let params = Params::from_lookup(spec.params, |k| pairs.iter().find(|(key, _)| *key == k).map(|(_, v)| *v), &mut notes);
+    if !notes.is_empty() {
+        return Err(JsValue::from_str(&notes.join("; ")));
+    }
+    let device = device(&backend).await?;
+    let cfg = BenchConfig { spec, params: &params, n: n as usize, warmup_steps: 5, steps: steps as usize, reps: reps as usize, grid: grid as usize };
+    let result = bench::run(&cfg, &device, now, next_frame).await.map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(result.to_json())
+}
+
+/// The benchmark's training points as JSON (`{"x": [...], "y": [...]}`), so other libraries are
+/// measured on exactly the same data.
+#[wasm_bindgen]
+pub fn bench_dataset(n: u32) -> String {
+    let d = bench::bench_data(n as usize);
+    let xs: Vec<String> = d.x.iter().map(|v| v.to_string()).collect();
+    let ys: Vec<String> = d.y.iter().map(|v| v.to_string()).collect();
+    format!("{{\"x\":[{}],\"y\":[{}]}}", xs.join(","), ys.join(","))
+}
+
+/// The grid the benchmark infers on, as JSON (row-major `[grid * grid * 2]`).
+#[wasm_bindgen]
+pub fn bench_grid(n: u32, grid: u32) -> String {
+    let d = bench::bench_data(n as usize);
+    let g = crate::viz::grid_points(d.view_bounds(0.1), grid as usize, 2);
+    format!("[{}]", g.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
+}

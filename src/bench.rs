@@ -1,0 +1,140 @@
+//! Speed measurements shared by the page's benchmark entry point and native runs: training steps
+//! per second after a warm-up that excludes kernel compilation, the first (compiling) step, and
+//! the time to infer class probabilities on a grid and read them back to the host.
+//!
+//! Every classifier of the registry can be measured the same way; the benchmark script (see
+//! README) runs the MLP of the performance issue and then the whole registry.
+
+use crate::classifiers::{ModelSpec, TrainData, points_tensor};
+use crate::data::{self, DatasetKind, ToyConfig};
+use crate::error::LabError;
+use crate::params::Params;
+use crate::viz;
+use burn::tensor::{Device, Tensor};
+
+/// What to measure.
+pub struct BenchConfig<'a> {
+    pub spec: &'static ModelSpec,
+    pub params: &'a Params,
+    /// Training points (two moons, noise 0.1, seed 1).
+    pub n: usize,
+    pub warmup_steps: usize,
+    /// Steps per timed repetition.
+    pub steps: usize,
+    pub reps: usize,
+    /// Grid side for inference.
+    pub grid: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BenchResult {
+    pub model: String,
+    /// The first step plus its read-back (kernel compilation on GPUs), ms.
+    pub first_step_ms: f64,
+    /// Median over repetitions of steps per second (each repetition ends with a read-back).
+    pub steps_per_sec: f64,
+    pub steps_per_sec_reps: Vec<f64>,
+    /// Median grid inference with read-back, ms.
+    pub grid_ms: f64,
+    pub grid_ms_reps: Vec<f64>,
+    /// Training accuracy after all steps, as a sanity check that the same model was trained.
+    pub train_acc: f64,
+}
+
+impl BenchResult {
+    pub fn to_json(&self) -> String {
+        let list = |v: &[f64]| v.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(",");
+        format!(
+            "{{\"model\":\"{}\",\"first_step_ms\":{:.3},\"steps_per_sec\":{:.4},\"steps_per_sec_reps\":[{}],\"grid_ms\":{:.3},\"grid_ms_reps\":[{}],\"train_acc\":{:.4}}}",
+            self.model,
+            self.first_step_ms,
+            self.steps_per_sec,
+            list(&self.steps_per_sec_reps),
+            self.grid_ms,
+            list(&self.grid_ms_reps),
+            self.train_acc
+        )
+    }
+}
+
+/// The benchmark's dataset: two moons, 1000 points, noise 0.1, seed 1 (all of it trains).
+pub fn bench_data(n: usize) -> data::Dataset {
+    data::generate(&ToyConfig { kind: DatasetKind::Moons, n, noise: 0.1, seed: 1, classes: 2 })
+}
+
+pub fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    let m = s.len() / 2;
+    if s.len() % 2 == 1 { s[m] } else { (s[m - 1] + s[m]) / 2.0 }
+}
+
+async fn read(t: Tensor<2>) -> Result<Vec<f32>, LabError> {
+    t.into_data_async()
+        .await
+        .map_err(|e| LabError::Device(format!("{e:?}")))?
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|e| LabError::Device(format!("{e:?}")))
+}
+
+/// Runs the measurement. `now` is a millisecond clock; `pause` yields to the host between
+/// repetitions (the browser's event loop; a no-op natively).
+pub async fn run<F, Fut>(cfg: &BenchConfig<'_>, device: &Device, now: impl Fn() -> f64, pause: F) -> Result<BenchResult, LabError>
+where
+    F: Fn() -> Fut,
+    Fut: core::future::Future<Output = ()>,
+{
+    let data = bench_data(cfg.n);
+    let train = TrainData::new(&data, device)?;
+    let mut model = cfg.spec.build(cfg.params, &train, 1)?;
+    // Something cheap that depends on the model's latest state, to force the step's work to finish.
+    let sync = |m: &dyn crate::classifiers::Classifier, x: &Tensor<2>| m.predict_proba(x.clone().slice(0..1));
+    let probe = train.x.clone().without_autodiff();
+
+    let t = now();
+    model.step()?;
+    read(sync(model.as_ref(), &probe)).await?;
+    let first_step_ms = now() - t;
+
+    for _ in 0..cfg.warmup_steps {
+        model.step()?;
+    }
+    read(sync(model.as_ref(), &probe)).await?;
+    // Warm the grid kernels too.
+    let grid_x = points_tensor(&viz::grid_points(data.view_bounds(0.1), cfg.grid, data.dim), data.dim, &device.clone().without_autodiff());
+    read(model.predict_proba(grid_x.clone())).await?;
+
+    let mut rates = Vec::new();
+    let mut grids = Vec::new();
+    for _ in 0..cfg.reps {
+        pause().await;
+        let t = now();
+        for _ in 0..cfg.steps {
+            model.step()?;
+        }
+        read(sync(model.as_ref(), &probe)).await?;
+        rates.push(cfg.steps as f64 * 1000.0 / (now() - t).max(1e-6));
+        pause().await;
+        let t = now();
+        let probs = read(model.predict_proba(grid_x.clone())).await?;
+        grids.push(now() - t);
+        if probs.len() != cfg.grid * cfg.grid * data.n_classes {
+            return Err(LabError::Device("grid read-back has the wrong size".into()));
+        }
+    }
+    let probs = read(model.predict_proba(probe)).await?;
+    let pred: Vec<u32> = probs.chunks(data.n_classes).map(|r| viz::argmax(r) as u32).collect();
+    Ok(BenchResult {
+        model: cfg.spec.name.to_string(),
+        first_step_ms,
+        steps_per_sec: median(&rates),
+        steps_per_sec_reps: rates,
+        grid_ms: median(&grids),
+        grid_ms_reps: grids,
+        train_acc: crate::train::accuracy(&pred, &data.y).unwrap_or(0.0),
+    })
+}
