@@ -118,6 +118,27 @@ await test('WebGPU: the moons/MLP link trains to done on webgpu with >= 0.95 tra
   } finally { await browser.close(); }
 });
 
+await test('WebGPU: every registered classifier trains on blobs on the GPU', async () => {
+  const browser = await launch(true);
+  try {
+    let page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(`${origin}/#dataset=blobs&classes=3&n=300&seed=3&model=knn&play=1`);
+    let s = await waitFinished(page, 10 * 60_000);
+    assert(s.state === 'done' && s.backend === 'webgpu' && s.test >= 0.9, `knn: ${JSON.stringify(s)}`);
+    const models = await page.$$eval('[data-testid=model] option', (os) => os.map((o) => o.value));
+    for (const m of models.filter((m) => m !== 'knn')) {
+      // Few steps: every new kernel compiles on SwiftShader first. A fresh page, so the status
+      // read below cannot be the previous run's.
+      await page.close();
+      page = await browser.newPage();
+      await page.goto(`${origin}/#dataset=blobs&classes=3&n=300&seed=3&model=${m}&steps=40&play=1`);
+      s = await waitFinished(page, 10 * 60_000);
+      console.log(`     ${m}:`, JSON.stringify(s));
+      assert(s.state === 'done' && s.backend === 'webgpu' && s.test >= 0.9, `${m}: ${JSON.stringify(s)}`);
+    }
+  } finally { await browser.close(); }
+});
+
 await test('CPU fallback: without WebGPU the same link trains to done on cpu', async () => {
   const browser = await launch(false);
   try {
