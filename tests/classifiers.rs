@@ -257,3 +257,29 @@ fn a_diverging_learning_rate_is_reported_as_divergence() {
 
 /// Shared with the browser test, which opens the same settings.
 const DIVERGING_LINK: &str = "#model=mlp&layers=64,64,64&act=linear&lr=10&opt=sgd";
+
+#[test]
+fn reading_back_mid_training_does_not_change_the_run() {
+    // Incremental training (linfa's `fit_with` idea): stepping with read-backs in between gives
+    // exactly the model that stepping straight through gives, for every registry classifier.
+    use boundary_lab::train::{Session, SessionSetup};
+    let split = toy(DatasetKind::Spirals, 150, 0.05, 3, 2);
+    for spec in REGISTRY {
+        let params = Params::defaults(spec.params);
+        let setup = SessionSetup { spec, params: &params, split: &split, seed: 3, max_steps: 12, grid: 8, bounds: split.train.view_bounds(0.1) };
+        let mut chunked = Session::new(&setup, &device()).unwrap();
+        let mut straight = Session::new(&setup, &device()).unwrap();
+        while !chunked.is_done() {
+            for _ in 0..4 {
+                chunked.step().unwrap();
+            }
+            chunked.read_blocking().unwrap();
+        }
+        while !straight.is_done() {
+            straight.step().unwrap();
+        }
+        let (a, b) = (chunked.read_blocking().unwrap(), straight.read_blocking().unwrap());
+        assert_eq!(a.grid_probs, b.grid_probs, "{}", spec.name);
+        assert_eq!(chunked.history, straight.history, "{}", spec.name);
+    }
+}
