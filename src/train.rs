@@ -81,12 +81,7 @@ impl Session {
         let train = TrainData::new(&setup.split.train, device)?;
         let model = setup.spec.build(setup.params, &train, setup.seed)?;
         let test = setup.split.test.clone();
-        let dim = train.dim();
-        let mut all = Vec::with_capacity((train.n() + test.len() + setup.grid * setup.grid) * dim);
-        all.extend_from_slice(&train.host.x);
-        all.extend_from_slice(&test.x);
-        all.extend(viz::grid_points(setup.bounds, setup.grid, dim));
-        let eval_x = points_tensor(&all, dim, &device.clone().without_autodiff());
+        let eval_x = eval_points(&train.host, &test, setup.grid, setup.bounds, device);
         Ok(Self {
             spec: setup.spec,
             model,
@@ -101,6 +96,14 @@ impl Session {
             pending: Vec::new(),
             history: Vec::new(),
         })
+    }
+
+    /// Changes the boundary grid (resolution or view) without touching the model: the next
+    /// read-back uses it.
+    pub fn set_view(&mut self, grid: usize, bounds: Bounds) {
+        self.eval_x = eval_points(&self.train.host, &self.test, grid, bounds, &self.train.device);
+        self.grid = grid;
+        self.bounds = bounds;
     }
 
     /// Training is over: the step budget is spent or the model has converged.
@@ -227,6 +230,16 @@ impl ReadPlan {
         let data = self.transaction.execute_async().await.map_err(|e| LabError::Device(format!("{e:?}")))?;
         session.borrow_mut().finish_read(self.loss_steps, self.overlays, self.step, data)
     }
+}
+
+/// `[n_train + n_test + grid^2, dim]`: everything a refresh predicts on, uploaded once.
+fn eval_points(train: &Dataset, test: &Dataset, grid: usize, bounds: Bounds, device: &Device) -> Tensor<2> {
+    let dim = train.dim;
+    let mut all = Vec::with_capacity((train.len() + test.len() + grid * grid) * dim);
+    all.extend_from_slice(&train.x);
+    all.extend_from_slice(&test.x);
+    all.extend(viz::grid_points(bounds, grid, dim));
+    points_tensor(&all, dim, &device.clone().without_autodiff())
 }
 
 /// Fraction of `pred` equal to `truth`; `None` for an empty set.

@@ -283,3 +283,28 @@ fn reading_back_mid_training_does_not_change_the_run() {
         assert_eq!(chunked.history, straight.history, "{}", spec.name);
     }
 }
+
+#[test]
+fn changing_the_grid_keeps_the_trained_model() {
+    use boundary_lab::train::{Session, SessionSetup};
+    let split = toy(DatasetKind::Moons, 200, 0.1, 2, 4);
+    let spec = classifiers::find("mlp").unwrap();
+    let params = Params::defaults(spec.params);
+    let bounds = split.train.view_bounds(0.1);
+    let setup = SessionSetup { spec, params: &params, split: &split, seed: 1, max_steps: 30, grid: 8, bounds };
+    let mut s = Session::new(&setup, &device()).unwrap();
+    for _ in 0..30 {
+        s.step().unwrap();
+    }
+    let coarse = s.read_blocking().unwrap();
+    s.set_view(16, bounds);
+    let fine = s.read_blocking().unwrap();
+    assert_eq!((fine.step, fine.grid, fine.grid_probs.len()), (30, 16, 16 * 16 * 2));
+    assert_eq!(fine.train_pred, coarse.train_pred, "same model, same predictions");
+    // The same setup built at 16 from the start, trained alike, paints the same boundary.
+    let mut again = Session::new(&SessionSetup { grid: 16, ..setup }, &device()).unwrap();
+    for _ in 0..30 {
+        again.step().unwrap();
+    }
+    assert_eq!(again.read_blocking().unwrap().grid_probs, fine.grid_probs);
+}

@@ -301,8 +301,16 @@ impl Component for App {
                 let before = self.state.clone();
                 f(&mut self.state);
                 let view_only = AppState { discretize: before.discretize, show_test: before.show_test, ..self.state.clone() } == before;
+                let grid_only = AppState { grid: before.grid, ..self.state.clone() } == before;
                 if view_only {
                     self.write_hash();
+                } else if grid_only && let Some(session) = self.session.clone() {
+                    // A finer or coarser boundary needs no retraining: swap the grid, read again.
+                    session.borrow_mut().set_view(self.state.grid, self.bounds);
+                    self.write_hash();
+                    if !self.ctl.active.get() {
+                        self.start(ctx, Mode::Steps(0));
+                    }
                 } else if self.state != before {
                     self.rebuild(ctx);
                 }
@@ -610,7 +618,7 @@ impl App {
                     <label class="inline"><input type="checkbox" checked={self.state.show_test}
                         onchange={Self::edit(ctx, |s, v| s.show_test = v == "1")} />{ "Show test points" }</label>
                     <label class="inline">{ "Grid" }
-                        <select onchange={Self::edit(ctx, |s, v| if let Ok(g) = v.parse() { s.grid = g; })}>
+                        <select data-testid="grid" onchange={Self::edit(ctx, |s, v| if let Ok(g) = v.parse() { s.grid = g; })}>
                             { for [64usize, 128, 192, 256].iter().chain((![64, 128, 192, 256].contains(&self.state.grid)).then_some(&self.state.grid)).map(|g| html! {
                                 <option value={g.to_string()} selected={*g == self.state.grid}>{ format!("{g}×{g}") }</option>
                             }) }

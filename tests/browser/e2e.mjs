@@ -174,6 +174,14 @@ await test('CPU: every registered classifier trains from the model menu; bad lin
       assert(s.test >= 0.9, `${m} on blobs: ${JSON.stringify(s)}`);
       assert(page.url().includes(`model=${m}`), `link does not follow the model: ${page.url()}`);
     }
+    // A new grid resolution repaints the trained model without retraining it.
+    const trained = await status(page);
+    await page.selectOption('[data-testid=grid]', '64');
+    await page.waitForFunction(() => location.hash.includes('grid=64'));
+    await page.waitForTimeout(500);
+    const regridded = await status(page);
+    assert(regridded.step === trained.step && regridded.state === 'done' && regridded.train === trained.train,
+      `grid change retrained: ${JSON.stringify([trained, regridded])}`);
     // Drawing: a click adds a training point and the link records it; shift-click erases it.
     const before = (await page.textContent('.panel .hint')) ?? '';
     await page.click('[data-testid=boundary]', { position: { x: 240, y: 240 } });
