@@ -67,7 +67,6 @@ pub struct App {
     ctl: Rc<Control>,
     status: Status,
     snapshot: Option<Rc<Snapshot>>,
-    history: Vec<(usize, f32)>,
     steps_per_sec: Option<f64>,
     error: Option<String>,
     brush: u32,
@@ -156,7 +155,6 @@ impl App {
         self.split = Rc::new(data::split(&self.generated, self.state.split, self.state.data.seed, &self.state.removed, &self.state.added));
         self.bounds = self.generated.view_bounds(0.1);
         self.snapshot = None;
-        self.history.clear();
         self.steps_per_sec = None;
         self.error = None;
         self.session = None;
@@ -275,7 +273,6 @@ impl Component for App {
             ctl: Rc::new(Control::default()),
             status: Status::Idle,
             snapshot: None,
-            history: Vec::new(),
             steps_per_sec: None,
             error: None,
             brush: 0,
@@ -355,9 +352,6 @@ impl Component for App {
             }
             Msg::Driver(e) => match e {
                 DriverEvent::Snapshot { snap, steps_per_sec } => {
-                    if let Some(s) = &self.session {
-                        self.history = s.borrow().history.clone();
-                    }
                     if steps_per_sec.is_some() {
                         self.steps_per_sec = steps_per_sec;
                     }
@@ -651,8 +645,11 @@ impl App {
         let pct = |v: Option<f64>| v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "–".into());
         let frac = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
         let backend = self.backend.as_ref().map(|b| b.kind.key()).unwrap_or("");
-        let loss = self.history.last().map(|(_, l)| format!("{l:.4}")).unwrap_or_else(|| "–".into());
-        let path = viz::loss_path(&self.history, 260.0, 90.0);
+        // The loss history lives in the session; the driver never holds a borrow across a render.
+        let session = self.session.as_ref().map(|s| s.borrow());
+        let history: &[(usize, f32)] = session.as_ref().map(|s| s.history.as_slice()).unwrap_or(&[]);
+        let loss = history.last().map(|(_, l)| format!("{l:.4}")).unwrap_or_else(|| "–".into());
+        let path = viz::loss_path(history, 260.0, 90.0);
         html! {
             <section class="panel output">
                 <h2>{ "Output" }</h2>
@@ -669,7 +666,7 @@ impl App {
                 <svg class="loss" viewBox="0 0 260 90" preserveAspectRatio="none" data-testid="loss-curve">
                     <path d={path} />
                 </svg>
-                <p class="hint">{ match (self.history.first(), self.history.last()) {
+                <p class="hint">{ match (history.first(), history.last()) {
                     (Some(a), Some(b)) => format!("Training loss (log scale): {:.3} at step {} → {:.3} at step {}.", a.1, a.0, b.1, b.0),
                     _ => "Training loss per step (log scale) appears here once training starts.".to_string(),
                 } }</p>
