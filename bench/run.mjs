@@ -34,6 +34,47 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
 });
 const log = (...a) => console.error('[bench]', ...a);
+
+// Counts the GPU work a page issues, by wrapping the WebGPU and WebGL2 entry points before any
+// page script runs: compute dispatches, queue submissions, buffer mappings (read-backs), compute
+// pipelines created (compiled kernels) and WebGL draw calls (tfjs-webgl's kernel launches). Both
+// Boundary Lab and the tfjs page call `__benchMark(phase)` around each timed block, so the counts
+// between `train` and `train-end` belong to the last timed training repetition alone.
+const installCounters = () => {
+  const c = { dispatch: 0, submit: 0, map: 0, pipeline: 0, draw: 0 };
+  const wrap = (proto, name, key) => {
+    const f = proto?.[name];
+    if (typeof f !== 'function') return;
+    proto[name] = function (...args) { c[key]++; return f.apply(this, args); };
+  };
+  wrap(globalThis.GPUComputePassEncoder?.prototype, 'dispatchWorkgroups', 'dispatch');
+  wrap(globalThis.GPUComputePassEncoder?.prototype, 'dispatchWorkgroupsIndirect', 'dispatch');
+  wrap(globalThis.GPUQueue?.prototype, 'submit', 'submit');
+  wrap(globalThis.GPUBuffer?.prototype, 'mapAsync', 'map');
+  wrap(globalThis.GPUDevice?.prototype, 'createComputePipeline', 'pipeline');
+  wrap(globalThis.GPUDevice?.prototype, 'createComputePipelineAsync', 'pipeline');
+  for (const gl of [globalThis.WebGL2RenderingContext?.prototype, globalThis.WebGLRenderingContext?.prototype]) {
+    wrap(gl, 'drawArrays', 'draw');
+    wrap(gl, 'drawElements', 'draw');
+    wrap(gl, 'linkProgram', 'pipeline');
+  }
+  window.__gpuCounts = c;
+  window.__benchMarks = {};
+  window.__benchMark = (phase) => { window.__benchMarks[phase] = { ...c }; };
+};
+// Per-step and per-inference counts from the marks of the last repetition.
+async function readCounts(page, steps) {
+  const m = await page.evaluate(() => ({ marks: window.__benchMarks, total: window.__gpuCounts }));
+  const d = (a, b, k) => (m.marks?.[b]?.[k] ?? NaN) - (m.marks?.[a]?.[k] ?? NaN);
+  const launches = (a, b) => d(a, b, 'dispatch') + d(a, b, 'draw');
+  return {
+    dispatch_per_step: launches('train', 'train-end') / steps,
+    submit_per_step: d('train', 'train-end', 'submit') / steps,
+    map_per_step: d('train', 'train-end', 'map') / steps,
+    dispatch_grid: launches('grid', 'grid-end'),
+    pipelines: m.total?.pipeline,
+  };
+}
 const results = {};
 
 // Cold start: navigation to the first painted boundary, per backend, fresh page each time.
@@ -54,13 +95,14 @@ for (const backend of ['webgpu', 'cpu']) {
 // Ours: one page load, both devices, through the page's bench export.
 {
   const page = await browser.newPage();
+  await page.addInitScript(installCounters);
   await page.goto(`${origin}/#backend=cpu`);
   await page.waitForFunction(() => window.wasmBindings?.bench, null, { timeout: 120_000 });
   for (const backend of ['webgpu', 'cpu']) {
     log(`ours ${backend}…`);
     const r = await page.evaluate(([b, m, n, s, reps, g]) => window.wasmBindings.bench(b, 'mlp', m, n, s, reps, g),
       [backend, MLP, N, STEPS[backend], REPS, GRID]);
-    Object.assign(results[`ours-${backend}`], JSON.parse(r));
+    Object.assign(results[`ours-${backend}`], JSON.parse(r), backend === 'webgpu' ? await readCounts(page, STEPS[backend]) : {});
   }
   results.data = JSON.parse(await page.evaluate(([n]) => window.wasmBindings.bench_dataset(n), [N]));
   results.grid = JSON.parse(await page.evaluate(([n, g]) => window.wasmBindings.bench_grid(n, g), [N, GRID]));
@@ -70,11 +112,13 @@ for (const backend of ['webgpu', 'cpu']) {
 // TensorFlow.js, each backend on a fresh page, same data and grid.
 for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) {
   const page = await browser.newPage();
+  await page.addInitScript(installCounters);
   await page.goto(`${origin}/bench/tfjs.html`);
   log(`tfjs ${backend}…`);
   try {
     results[`tfjs-${backend}`] = await page.evaluate(([b, d, g, grid, s, reps, lr]) => window.runTfjs(b, d, g, grid, s, reps, lr),
       [backend, results.data, results.grid, GRID, STEPS[backend], REPS, LR]);
+    if (backend === 'webgpu' || backend === 'webgl') Object.assign(results[`tfjs-${backend}`], await readCounts(page, STEPS[backend]));
   } catch (e) {
     results[`tfjs-${backend}`] = { error: String(e).split('\n')[0] };
   }
@@ -96,7 +140,16 @@ const rows = [
   [`grid ${GRID}x${GRID} ms (with read-back)`, 'grid_ms', 'min'],
   ['cold start to first boundary ms', 'cold_ms', 'min'],
   ['train accuracy after run', 'train_acc', null],
+  ['GPU kernel launches per train step', 'dispatch_per_step', null],
+  ['queue submissions per train step', 'submit_per_step', null],
+  ['buffer read-backs (maps) per train step', 'map_per_step', null],
+  [`GPU kernel launches per grid inference`, 'dispatch_grid', null],
+  ['compute pipelines created (compiled kernels)', 'pipelines', null],
+  ['ms per kernel launch (step time / launches)', 'ms_per_launch', null],
 ];
+for (const c of Object.values(results)) {
+  if (c && c.dispatch_per_step > 0) c.ms_per_launch = 1000 / c.steps_per_sec / c.dispatch_per_step;
+}
 const fmt = (v) => v == null || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3);
 const line = (cells) => '| ' + cells.join(' | ') + ' |';
 const out = [];
@@ -115,6 +168,7 @@ for (const [label, key, better] of rows) {
   }
   out.push(line([label, ...vals.map(fmt), ratio]));
 }
+out.push('Launch counts: WebGPU compute dispatches (WebGL draw calls for tfjs-webgl) in the last timed repetition, per step; each repetition ends with one small read-back. Pipelines: compute pipelines (WebGL programs) created over the whole run.');
 // The performance issue's targets, each a ratio measured in this one run.
 const v = (c, k) => results[c]?.[k];
 const target = (label, ratio, goal) => out.push(`${label}: ${Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : '–'} (target >= ${goal}x) ${ratio >= goal ? 'MET' : 'NOT MET'}`);

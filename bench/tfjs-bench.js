@@ -5,6 +5,8 @@ tf.wasm.setWasmPaths('node_modules/@tensorflow/tfjs-backend-wasm/dist/');
 
 const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const nextFrame = () => new Promise((r) => requestAnimationFrame(() => r()));
+// The benchmark script's call counters (see run.mjs): same phase names as Boundary Lab's.
+const mark = (phase) => window.__benchMark?.(phase);
 
 window.runTfjs = async function runTfjs(backend, data, gridPts, grid, steps, reps, lr) {
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} unavailable`);
@@ -31,15 +33,19 @@ window.runTfjs = async function runTfjs(backend, data, gridPts, grid, steps, rep
   const rates = [], grids = [];
   for (let r = 0; r < reps; r++) {
     await nextFrame();
+    mark('train');
     t = performance.now();
     for (let i = 0; i < steps - 1; i++) step().dispose();
     l = step(); await l.data(); l.dispose();
     rates.push(steps * 1000 / (performance.now() - t));
+    mark('train-end');
     await nextFrame();
+    mark('grid');
     t = performance.now();
     p = tf.tidy(() => tf.softmax(forward(g)));
     const probs = await p.data(); p.dispose();
     grids.push(performance.now() - t);
+    mark('grid-end');
     if (probs.length !== grid * grid * 2) throw new Error('grid read-back has the wrong size');
   }
   const pred = tf.tidy(() => forward(x).argMax(1));

@@ -30,8 +30,8 @@ fn main() {
     println!("{:<8} {:>14} {:>12} {:>16} {:>10}", "model", "first step ms", "steps/s", "grid 256² ms", "train acc");
     for spec in REGISTRY {
         let params = Params::defaults(spec.params);
-        let cfg = BenchConfig { spec, params: &params, n: 1000, warmup_steps: 5, steps: 50, reps: 5, grid: 256 };
-        match block_on(bench::run(&cfg, &device, now, || async {})) {
+        let cfg = BenchConfig { spec, params: &params, n: 1000, warmup_steps: 5, steps: 50, reps: 5, grid: 256, infer_chunk: Some(8192) };
+        match block_on(bench::run(&cfg, &device, now, || async {}, &|_| {})) {
             Ok(r) => println!("{:<8} {:>14.2} {:>12.1} {:>16.2} {:>10.3}", r.model, r.first_step_ms, r.steps_per_sec, r.grid_ms, r.train_acc),
             Err(e) => println!("{:<8} error: {e}", spec.name),
         }

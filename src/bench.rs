@@ -5,7 +5,7 @@
 //! Every classifier of the registry can be measured the same way; the benchmark script (see
 //! README) runs the MLP of the performance issue and then the whole registry.
 
-use crate::classifiers::{ModelSpec, TrainData, points_tensor};
+use crate::classifiers::{ModelSpec, TrainData, points_tensor, predict_chunked};
 use crate::data::{self, DatasetKind, ToyConfig};
 use crate::error::LabError;
 use crate::params::Params;
@@ -24,6 +24,8 @@ pub struct BenchConfig<'a> {
     pub reps: usize,
     /// Grid side for inference.
     pub grid: usize,
+    /// Rows per inference block, as the page uses on this device (see `predict_chunked`).
+    pub infer_chunk: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -82,8 +84,17 @@ async fn read(t: Tensor<2>) -> Result<Vec<f32>, LabError> {
 }
 
 /// Runs the measurement. `now` is a millisecond clock; `pause` yields to the host between
-/// repetitions (the browser's event loop; a no-op natively).
-pub async fn run<F, Fut>(cfg: &BenchConfig<'_>, device: &Device, now: impl Fn() -> f64, pause: F) -> Result<BenchResult, LabError>
+/// repetitions (the browser's event loop; a no-op natively); `mark` names the phase about to
+/// start or just ended (`train`, `train-end`, `grid`, `grid-end`, once per repetition), so an
+/// outside observer can attribute work to one timed block: the browser benchmark counts WebGPU
+/// dispatches, submissions and buffer mappings between marks.
+pub async fn run<F, Fut>(
+    cfg: &BenchConfig<'_>,
+    device: &Device,
+    now: impl Fn() -> f64,
+    pause: F,
+    mark: &dyn Fn(&str),
+) -> Result<BenchResult, LabError>
 where
     F: Fn() -> Fut,
     Fut: core::future::Future<Output = ()>,
@@ -106,22 +117,26 @@ where
     read(sync(model.as_ref(), &probe)).await?;
     // Warm the grid kernels too.
     let grid_x = points_tensor(&viz::grid_points(data.view_bounds(0.1), cfg.grid, data.dim), data.dim, &device.clone().without_autodiff());
-    read(model.predict_proba(grid_x.clone())).await?;
+    read(predict_chunked(model.as_ref(), grid_x.clone(), cfg.infer_chunk)).await?;
 
     let mut rates = Vec::new();
     let mut grids = Vec::new();
     for _ in 0..cfg.reps {
         pause().await;
+        mark("train");
         let t = now();
         for _ in 0..cfg.steps {
             model.step()?;
         }
         read(sync(model.as_ref(), &probe)).await?;
         rates.push(cfg.steps as f64 * 1000.0 / (now() - t).max(1e-6));
+        mark("train-end");
         pause().await;
+        mark("grid");
         let t = now();
-        let probs = read(model.predict_proba(grid_x.clone())).await?;
+        let probs = read(predict_chunked(model.as_ref(), grid_x.clone(), cfg.infer_chunk)).await?;
         grids.push(now() - t);
+        mark("grid-end");
         if probs.len() != cfg.grid * cfg.grid * data.n_classes {
             return Err(LabError::Device("grid read-back has the wrong size".into()));
         }

@@ -5,7 +5,7 @@
 //! The session is synchronous and bounded per call; the page's async driver (in `app`) decides how
 //! many steps fit in a frame and when to read back, so the same session runs natively in tests.
 
-use crate::classifiers::{Classifier, ModelSpec, OverlayCoords, OverlayKind, TrainData, points_tensor};
+use crate::classifiers::{Classifier, ModelSpec, OverlayCoords, OverlayKind, TrainData, points_tensor, predict_chunked};
 use crate::data::{Bounds, Dataset, Split};
 use crate::error::LabError;
 use crate::params::Params;
@@ -36,6 +36,9 @@ pub struct Session {
     pub step: usize,
     pub max_steps: usize,
     converged: bool,
+    /// Rows per inference block (see [`crate::classifiers::predict_chunked`]); set by the entry
+    /// point for the device it chose.
+    infer_chunk: Option<usize>,
     /// Loss tensors of the steps since the last read-back, with their step numbers.
     pending: Vec<(usize, Tensor<1>)>,
     /// Read loss values, `(step, loss)`.
@@ -93,6 +96,7 @@ impl Session {
             step: 0,
             max_steps: setup.max_steps,
             converged: false,
+            infer_chunk: None,
             pending: Vec::new(),
             history: Vec::new(),
         })
@@ -104,6 +108,11 @@ impl Session {
         self.eval_x = eval_points(&self.train.host, &self.test, grid, bounds, &self.train.device);
         self.grid = grid;
         self.bounds = bounds;
+    }
+
+    /// Infers in blocks of `rows` rows (None: all at once). Changes no result, only speed.
+    pub fn set_infer_chunk(&mut self, rows: Option<usize>) {
+        self.infer_chunk = rows;
     }
 
     /// Training is over: the step budget is spent or the model has converged.
@@ -128,7 +137,7 @@ impl Session {
     /// Collects the tensors for one read-back: one forward pass over train, test and grid, the
     /// pending losses (concatenated into one tensor) and device-side overlay coordinates.
     pub fn plan_read(&mut self) -> ReadPlan {
-        let probs = self.model.predict_proba(self.eval_x.clone());
+        let probs = predict_chunked(self.model.as_ref(), self.eval_x.clone(), self.infer_chunk);
         let mut tx = Transaction::default().register(probs);
         let pending = std::mem::take(&mut self.pending);
         let loss_steps: Vec<usize> = pending.iter().map(|(s, _)| *s).collect();

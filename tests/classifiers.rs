@@ -308,3 +308,29 @@ fn changing_the_grid_keeps_the_trained_model() {
     }
     assert_eq!(again.read_blocking().unwrap().grid_probs, fine.grid_probs);
 }
+
+#[test]
+fn inference_in_blocks_gives_the_same_predictions() {
+    // The CPU device infers the grid in row blocks for speed; that must change nothing, for every
+    // registry classifier, including block sizes that do not divide the row count.
+    use boundary_lab::train::{Session, SessionSetup};
+    let split = toy(DatasetKind::Circles, 200, 0.05, 2, 5);
+    for spec in REGISTRY {
+        let params = Params::defaults(spec.params);
+        let setup = SessionSetup { spec, params: &params, split: &split, seed: 2, max_steps: 10, grid: 23, bounds: split.train.view_bounds(0.1) };
+        let mut s = Session::new(&setup, &device()).unwrap();
+        while !s.is_done() {
+            s.step().unwrap();
+        }
+        let whole = s.read_blocking().unwrap();
+        for rows in [1, 7, 64, 700] {
+            s.set_infer_chunk(Some(rows));
+            let blocks = s.read_blocking().unwrap();
+            assert_eq!(whole.train_pred, blocks.train_pred, "{} rows={rows}", spec.name);
+            assert_eq!(whole.test_pred, blocks.test_pred, "{} rows={rows}", spec.name);
+            let worst = whole.grid_probs.iter().zip(&blocks.grid_probs).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            assert!(worst <= 1e-6, "{} rows={rows}: max difference {worst}", spec.name);
+            assert_eq!(whole.grid_probs.len(), blocks.grid_probs.len());
+        }
+    }
+}

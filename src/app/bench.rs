@@ -6,29 +6,16 @@ use crate::bench::{self, BenchConfig};
 use crate::classifiers;
 use crate::params::Params;
 use burn::tensor::Device;
-use std::cell::RefCell;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-
-thread_local! {
-    /// The wgpu runtime can be initialised once per page.
-    static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
-}
 
 async fn device(backend: &str) -> Result<Device, JsValue> {
     match backend {
         "cpu" => Ok(Device::flex().autodiff()),
-        "webgpu" => {
-            if let Some(d) = WEBGPU.with(|w| w.borrow().clone()) {
-                return Ok(d);
-            }
-            let d = Device::wgpu_options()
-                .init_async()
-                .await
-                .map_err(|e| JsValue::from_str(&format!("WebGPU failed to start: {e}")))?
-                .autodiff();
-            WEBGPU.with(|w| *w.borrow_mut() = Some(d.clone()));
-            Ok(d)
-        }
+        "webgpu" => super::backend::webgpu_device()
+            .await
+            .map(|(d, _)| d)
+            .map_err(|e| JsValue::from_str(&format!("WebGPU failed to start: {e}"))),
         other => Err(JsValue::from_str(&format!("unknown backend '{other}'"))),
     }
 }
@@ -46,9 +33,21 @@ pub async fn bench(backend: String, model: String, params: String, n: u32, steps
         return Err(JsValue::from_str(&notes.join("; ")));
     }
     let device = device(&backend).await?;
-    let cfg = BenchConfig { spec, params: &params, n: n as usize, warmup_steps: 5, steps: steps as usize, reps: reps as usize, grid: grid as usize };
-    let result = bench::run(&cfg, &device, now, next_frame).await.map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let infer_chunk = if backend == "cpu" { super::backend::CPU_INFER_CHUNK } else { None };
+    let cfg = BenchConfig { spec, params: &params, n: n as usize, warmup_steps: 5, steps: steps as usize, reps: reps as usize, grid: grid as usize, infer_chunk };
+    let result = bench::run(&cfg, &device, now, next_frame, &mark).await.map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(result.to_json())
+}
+
+/// Calls `window.__benchMark(phase)` when the benchmark script installed it (it snapshots WebGPU
+/// call counters there).
+fn mark(phase: &str) {
+    let Some(window) = web_sys::window() else { return };
+    if let Ok(f) = js_sys::Reflect::get(&window, &JsValue::from_str("__benchMark")) {
+        if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+            let _ = f.call1(&JsValue::NULL, &JsValue::from_str(phase));
+        }
+    }
 }
 
 /// The benchmark's training points as JSON (`{"x": [...], "y": [...]}`), so other libraries are
