@@ -12,7 +12,7 @@ use crate::params::{ParamSpec, Params, format_float};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum BackendPref {
-    /// WebGPU when the browser has it, else CPU.
+    /// WebGPU when the browser has a hardware adapter, else CPU.
     #[default]
     Auto,
     WebGpu,
@@ -25,6 +25,25 @@ impl BackendPref {
             BackendPref::Auto => "auto",
             BackendPref::WebGpu => "webgpu",
             BackendPref::Cpu => "cpu",
+        }
+    }
+
+    pub const ALL: [BackendPref; 3] = [BackendPref::Auto, BackendPref::WebGpu, BackendPref::Cpu];
+
+    pub fn from_key(v: &str) -> Option<Self> {
+        match v {
+            "auto" => Some(BackendPref::Auto),
+            "webgpu" | "gpu" => Some(BackendPref::WebGpu),
+            "cpu" => Some(BackendPref::Cpu),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendPref::Auto => "Auto",
+            BackendPref::WebGpu => "WebGPU",
+            BackendPref::Cpu => "CPU",
         }
     }
 }
@@ -218,14 +237,9 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "backend",
-        doc: "auto (WebGPU when available, else CPU), webgpu or cpu.",
+        doc: "auto (WebGPU on a hardware adapter, else CPU), webgpu or cpu.",
         parse: |s, v| {
-            s.backend = match v {
-                "auto" => BackendPref::Auto,
-                "webgpu" | "gpu" => BackendPref::WebGpu,
-                "cpu" => BackendPref::Cpu,
-                _ => return Err(format!("unknown backend '{v}'")),
-            };
+            s.backend = BackendPref::from_key(v).ok_or_else(|| format!("unknown backend '{v}'"))?;
             Ok(())
         },
         write: |s| s.backend.key().into(),

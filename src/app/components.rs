@@ -8,7 +8,7 @@ use super::driver::{self, Control, Event as DriverEvent, Mode};
 use crate::classifiers::REGISTRY;
 use crate::data::{self, Bounds, Dataset, DatasetKind, DrawnPoint, Split};
 use crate::params::{ParamKind, ParamSpec};
-use crate::state::AppState;
+use crate::state::{AppState, BackendPref};
 use crate::train::{Session, SessionSetup, Snapshot};
 use crate::viz;
 use std::cell::RefCell;
@@ -40,7 +40,8 @@ impl Status {
 }
 
 pub enum Msg {
-    BackendReady(Rc<Backend>),
+    /// A backend started for this preference (stale ones, from before a switch, are dropped).
+    BackendReady(BackendPref, Rc<Backend>),
     Edit(Rc<dyn Fn(&mut AppState)>),
     Param(&'static ParamSpec, String),
     Play,
@@ -171,7 +172,8 @@ impl App {
             bounds: self.bounds,
         };
         match Session::new(&setup, &backend.device) {
-            Ok(s) => {
+            Ok(mut s) => {
+                s.set_infer_chunk(backend.infer_chunk);
                 self.session = Some(Rc::new(RefCell::new(s)));
                 self.start(ctx, if self.state.play { Mode::Play } else { Mode::Steps(0) });
             }
@@ -180,6 +182,25 @@ impl App {
                 self.error = Some(e.to_string());
             }
         }
+    }
+
+    /// Stops training and starts the backend the state now asks for; the run restarts on it (same
+    /// seed, so the same run up to the device's float rounding), playing if it was playing or done. The last boundary stays on screen
+    /// until the new backend paints.
+    fn switch_backend(&mut self, ctx: &Context<Self>) {
+        // A run that was going or finished reruns on the new device; a paused one stays paused.
+        if matches!(self.status, Status::Training | Status::Done) {
+            self.state.play = true;
+        }
+        self.ctl.generation.set(self.ctl.generation.get() + 1);
+        self.ctl.active.set(false);
+        self.ctl.running.set(false);
+        self.session = None;
+        self.backend = None;
+        self.status = Status::Idle;
+        self.write_hash();
+        let pref = self.state.backend;
+        ctx.link().send_future(async move { Msg::BackendReady(pref, Rc::new(backend::init(pref).await)) });
     }
 
     fn start(&mut self, ctx: &Context<Self>, mode: Mode) {
@@ -254,7 +275,7 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let (state, notes) = AppState::from_hash(&location_hash());
         let pref = state.backend;
-        ctx.link().send_future(async move { Msg::BackendReady(Rc::new(backend::init(pref).await)) });
+        ctx.link().send_future(async move { Msg::BackendReady(pref, Rc::new(backend::init(pref).await)) });
         let link = ctx.link().clone();
         let listener = web_sys::window().map(|w| {
             gloo_listener::Listener::new(w.as_ref(), "hashchange", move |_| link.send_message(Msg::HashChanged))
@@ -287,7 +308,10 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
         match msg {
-            Msg::BackendReady(b) => {
+            Msg::BackendReady(pref, b) => {
+                if pref != self.state.backend {
+                    return false;
+                }
                 if let Some(n) = &b.note {
                     self.notes.push(n.clone());
                 }
@@ -297,6 +321,10 @@ impl Component for App {
             Msg::Edit(f) => {
                 let before = self.state.clone();
                 f(&mut self.state);
+                if self.state.backend != before.backend {
+                    self.switch_backend(ctx);
+                    return true;
+                }
                 let view_only = AppState { discretize: before.discretize, show_test: before.show_test, ..self.state.clone() } == before;
                 let grid_only = AppState { grid: before.grid, ..self.state.clone() } == before;
                 if view_only {
@@ -397,9 +425,10 @@ impl Component for App {
                     let backend_changed = state.backend != self.state.backend;
                     self.state = state;
                     if backend_changed {
-                        self.notes.push("The backend is chosen when the page opens: reload to switch it.".into());
+                        self.switch_backend(ctx);
+                    } else {
+                        self.rebuild(ctx);
                     }
-                    self.rebuild(ctx);
                 }
             }
         }
@@ -452,7 +481,12 @@ impl App {
                     <span class="tagline">{ "Train classifiers in your browser and look inside them." }</span>
                 </div>
                 <div class="header-right">
-                    <span class={badge_class} data-testid="backend" title="Compute backend; add backend=cpu or backend=webgpu to the link to force one">{ badge }</span>
+                    <label class="backend-choice" title="Auto picks WebGPU on a hardware GPU and the CPU otherwise">{ "Backend" }
+                        <select data-testid="backend-select" onchange={Self::edit(ctx, |s, v| if let Some(b) = BackendPref::from_key(v) { s.backend = b; })}>
+                            { for BackendPref::ALL.iter().map(|b| html! { <option value={b.key()} selected={*b == self.state.backend}>{ b.label() }</option> }) }
+                        </select>
+                    </label>
+                    <span class={badge_class} data-testid="backend" title="The compute backend in use">{ badge }</span>
                     <button class="secondary" onclick={ctx.link().callback(|_| Msg::CopyLink)}>{ "Copy link" }</button>
                 </div>
             </header>
