@@ -7,6 +7,7 @@
 //! note for the page to show.
 
 use crate::classifiers::{self, ModelSpec};
+use crate::data::table::{ColumnType, MissingPolicy};
 use crate::data::{DatasetKind, DrawnPoint, ToyConfig};
 use crate::params::{ParamSpec, Params, format_float};
 
@@ -64,6 +65,45 @@ pub struct AppState {
     pub backend: BackendPref,
     pub added: Vec<DrawnPoint>,
     pub removed: Vec<usize>,
+    /// The user's own table, when the data comes from a CSV file instead of a toy generator.
+    pub csv: Option<CsvChoice>,
+}
+
+/// Which file and how it is read. The file's bytes live in the page, not here: a link carries
+/// them only when they are small (`data`), else names the file by its hash and asks for it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CsvChoice {
+    /// The file's name, or `sample:<file>` for one of the page's sample files.
+    pub name: String,
+    /// [`crate::data::table::content_hash`] of the file.
+    pub hash: String,
+    /// Label column index; `None`: guessed (see `Roles::guess`).
+    pub label: Option<usize>,
+    /// Column types the user changed, by column index.
+    pub types: Vec<(usize, ColumnType)>,
+    pub missing: MissingPolicy,
+    pub view: ViewChoice,
+    /// The file, deflated and base64url-encoded, when it is small enough for the link.
+    pub data: Option<String>,
+}
+
+/// The plane the view shows for data with more than two features.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ViewChoice {
+    /// Encoded features `i` (horizontal) and `j` (vertical), the others at their median.
+    Slice(usize, usize),
+    /// The first two principal components.
+    Pca,
+    /// Principal components when there are more than two features (they show the most spread
+    /// of the data), else the two features themselves.
+    #[default]
+    Auto,
+}
+
+impl CsvChoice {
+    pub fn is_sample(&self) -> bool {
+        self.name.starts_with("sample:")
+    }
 }
 
 impl Default for AppState {
@@ -82,6 +122,7 @@ impl Default for AppState {
             backend: BackendPref::Auto,
             added: Vec::new(),
             removed: Vec::new(),
+            csv: None,
         }
     }
 }
@@ -194,6 +235,112 @@ pub const KEYS: &[Key] = &[
         write: |s| s.removed.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","),
     },
     Key {
+        name: "csv",
+        doc: "Your own table instead of a toy dataset: the file's name (`sample:iris.csv` for a sample). Without `csvdata` the page asks for the file and checks it against `csvhash`.",
+        parse: |s, v| {
+            let name: String = v.chars().filter(|c| !c.is_control()).take(120).collect();
+            if name.is_empty() {
+                return Err("empty file name".into());
+            }
+            s.csv.get_or_insert_with(CsvChoice::default).name = name;
+            Ok(())
+        },
+        write: |s| s.csv.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+    },
+    Key {
+        name: "csvhash",
+        doc: "Content hash of the CSV file (128 bits of SHA-256, hex).",
+        parse: |s, v| {
+            if v.len() != 32 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("'{}' is not a 32-digit hex hash", truncate(v, 40)));
+            }
+            if let Some(c) = s.csv.as_mut() {
+                c.hash = v.to_ascii_lowercase();
+            }
+            Ok(())
+        },
+        write: |s| s.csv.as_ref().map(|c| c.hash.clone()).unwrap_or_default(),
+    },
+    Key {
+        name: "label",
+        doc: "Index (from 0) of the CSV's label column; default: a column named label/class/target/y, else the last.",
+        parse: |s, v| {
+            let i = num(v, 0, 999)?;
+            if let Some(c) = s.csv.as_mut() {
+                c.label = Some(i);
+            }
+            Ok(())
+        },
+        write: |s| s.csv.as_ref().and_then(|c| c.label).map(|i| i.to_string()).unwrap_or_default(),
+    },
+    Key {
+        name: "types",
+        doc: "CSV column types changed by the user, as index:numeric|categorical|ignored separated by commas.",
+        parse: |s, v| {
+            let types = v
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .take(1000)
+                .map(|p| {
+                    let (i, t) = p.split_once(':').ok_or_else(|| format!("'{}' is not index:type", truncate(p, 40)))?;
+                    Ok((num(i, 0, 999)?, ColumnType::from_key(t).ok_or_else(|| format!("unknown column type '{}'", truncate(t, 20)))?))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            if let Some(c) = s.csv.as_mut() {
+                c.types = types;
+            }
+            Ok(())
+        },
+        write: |s| s.csv.as_ref().map(|c| c.types.iter().map(|(i, t)| format!("{i}:{}", t.key())).collect::<Vec<_>>().join(",")).unwrap_or_default(),
+    },
+    Key {
+        name: "missing",
+        doc: "Rows with a missing feature value: impute (median / most frequent) or drop.",
+        parse: |s, v| {
+            let m = MissingPolicy::from_key(v).ok_or_else(|| format!("'{}' is not impute or drop", truncate(v, 20)))?;
+            if let Some(c) = s.csv.as_mut() {
+                c.missing = m;
+            }
+            Ok(())
+        },
+        write: |s| s.csv.as_ref().map(|c| c.missing.key().to_string()).unwrap_or_default(),
+    },
+    Key {
+        name: "view",
+        doc: "Plane shown for data with more than two features: i,j (a slice through features i and j, the others at their median) or pca.",
+        parse: |s, v| {
+            let view = if v == "pca" {
+                ViewChoice::Pca
+            } else {
+                let (i, j) = v.split_once(',').ok_or_else(|| format!("'{}' is not i,j or pca", truncate(v, 20)))?;
+                ViewChoice::Slice(num(i, 0, 9_999)?, num(j, 0, 9_999)?)
+            };
+            if let Some(c) = s.csv.as_mut() {
+                c.view = view;
+            }
+            Ok(())
+        },
+        write: |s| match s.csv.as_ref().map(|c| &c.view) {
+            Some(ViewChoice::Pca) => "pca".into(),
+            Some(ViewChoice::Slice(i, j)) => format!("{i},{j}"),
+            _ => String::new(),
+        },
+    },
+    Key {
+        name: "csvdata",
+        doc: "The CSV itself, deflated and base64url-encoded, for files small enough to share in the link (up to 12,000 characters).",
+        parse: |s, v| {
+            if v.len() > crate::data::table::MAX_INLINE_CHARS * 2 {
+                return Err("the embedded file is too long".into());
+            }
+            if let Some(c) = s.csv.as_mut() {
+                c.data = Some(v.to_string());
+            }
+            Ok(())
+        },
+        write: |s| s.csv.as_ref().and_then(|c| c.data.clone()).unwrap_or_default(),
+    },
+    Key {
         name: "model",
         doc: "Classifier (see the table of classifiers); its parameters follow as their own keys.",
         parse: |s, v| {
@@ -246,6 +393,9 @@ pub const KEYS: &[Key] = &[
     },
 ];
 
+/// Keys that only mean something with `csv` (written only when set).
+const CSV_KEYS: [&str; 7] = ["csv", "csvhash", "label", "types", "missing", "view", "csvdata"];
+
 /// Characters kept as they are in link values; everything else is percent-encoded.
 fn plain(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-_.~,:".contains(c)
@@ -293,7 +443,8 @@ impl AppState {
         let mut parts: Vec<String> = Vec::new();
         for key in KEYS {
             let v = (key.write)(self);
-            if !(v.is_empty() && matches!(key.name, "add" | "del")) {
+            let optional = matches!(key.name, "add" | "del") || CSV_KEYS.contains(&key.name);
+            if !(v.is_empty() && optional) {
                 parts.push(format!("{}={}", key.name, encode(&v)));
             }
             if key.name == "model" {

@@ -6,6 +6,7 @@
 //! many steps fit in a frame and when to read back, so the same session runs natively in tests.
 
 use crate::classifiers::{Classifier, ModelSpec, OverlayCoords, OverlayKind, TrainData, points_tensor, predict_chunked};
+use crate::data::plane::Plane;
 use crate::data::{Bounds, Dataset, Split};
 use crate::error::LabError;
 use crate::params::Params;
@@ -33,6 +34,8 @@ pub struct Session {
     eval_x: Tensor<2>,
     pub grid: usize,
     pub bounds: Bounds,
+    /// The plane of feature space the grid covers (the first two features by default).
+    pub plane: Plane,
     pub step: usize,
     pub max_steps: usize,
     converged: bool,
@@ -84,7 +87,8 @@ impl Session {
         let train = TrainData::new(&setup.split.train, device)?;
         let model = setup.spec.build(setup.params, &train, setup.seed)?;
         let test = setup.split.test.clone();
-        let eval_x = eval_points(&train.host, &test, setup.grid, setup.bounds, device);
+        let plane = Plane::first_two(&train.host);
+        let eval_x = eval_points(&train.host, &test, setup.grid, setup.bounds, &plane, device);
         Ok(Self {
             spec: setup.spec,
             model,
@@ -93,6 +97,7 @@ impl Session {
             eval_x,
             grid: setup.grid,
             bounds: setup.bounds,
+            plane,
             step: 0,
             max_steps: setup.max_steps,
             converged: false,
@@ -105,9 +110,16 @@ impl Session {
     /// Changes the boundary grid (resolution or view) without touching the model: the next
     /// read-back uses it.
     pub fn set_view(&mut self, grid: usize, bounds: Bounds) {
-        self.eval_x = eval_points(&self.train.host, &self.test, grid, bounds, &self.train.device);
+        self.eval_x = eval_points(&self.train.host, &self.test, grid, bounds, &self.plane, &self.train.device);
         self.grid = grid;
         self.bounds = bounds;
+    }
+
+    /// Shows another plane of feature space (a slice or principal components), again without
+    /// retraining.
+    pub fn set_plane(&mut self, plane: Plane, bounds: Bounds) {
+        self.plane = plane;
+        self.set_view(self.grid, bounds);
     }
 
     /// Infers in blocks of `rows` rows (None: all at once). Changes no result, only speed.
@@ -242,12 +254,13 @@ impl ReadPlan {
 }
 
 /// `[n_train + n_test + grid^2, dim]`: everything a refresh predicts on, uploaded once.
-fn eval_points(train: &Dataset, test: &Dataset, grid: usize, bounds: Bounds, device: &Device) -> Tensor<2> {
+/// `[n_train + n_test + grid^2, dim]`: the grid is points of the view plane in feature space.
+fn eval_points(train: &Dataset, test: &Dataset, grid: usize, bounds: Bounds, plane: &Plane, device: &Device) -> Tensor<2> {
     let dim = train.dim;
     let mut all = Vec::with_capacity((train.len() + test.len() + grid * grid) * dim);
     all.extend_from_slice(&train.x);
     all.extend_from_slice(&test.x);
-    all.extend(viz::grid_points(bounds, grid, dim));
+    all.extend(plane.grid_points(bounds, grid));
     points_tensor(&all, dim, &device.clone().without_autodiff())
 }
 

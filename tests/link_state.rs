@@ -105,3 +105,45 @@ fn the_readme_documents_every_link_key() {
         "README.md's link-key table is stale; replace it with:\n{table}"
     );
 }
+
+#[test]
+fn a_csv_choice_round_trips_through_the_link() {
+    use boundary_lab::data::table::{self, ColumnType, MissingPolicy};
+    use boundary_lab::state::{CsvChoice, ViewChoice};
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/samples/subscriptions.csv")).unwrap();
+    let packed = table::pack_for_link(&file).expect("a 400-row sample fits in a link");
+    assert_eq!(table::unpack_from_link(&packed).unwrap(), file);
+    let state = AppState {
+        csv: Some(CsvChoice {
+            name: "my data, v2.csv".into(),
+            hash: table::content_hash(&file),
+            label: Some(5),
+            types: vec![(2, ColumnType::Categorical), (0, ColumnType::Ignored)],
+            missing: MissingPolicy::Drop,
+            view: ViewChoice::Slice(3, 1),
+            data: Some(packed),
+        }),
+        ..AppState::default()
+    };
+    let (back, notes) = AppState::from_hash(&state.to_hash());
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(back, state);
+    let pca = AppState { csv: Some(CsvChoice { view: ViewChoice::Pca, name: "sample:iris.csv".into(), ..Default::default() }), ..AppState::default() };
+    assert_eq!(AppState::from_hash(&pca.to_hash()).0, pca);
+    // A toy-data link carries none of the CSV keys.
+    assert!(!AppState::default().to_hash().contains("csv"));
+}
+
+#[test]
+fn tampered_csv_keys_give_notes_and_embedded_data_is_checked() {
+    use boundary_lab::data::table;
+    let (s, notes) = AppState::from_hash("#csv=a.csv&csvhash=xyz&label=-1&types=3:purple&view=1&missing=maybe");
+    assert_eq!(s.csv.as_ref().map(|c| c.name.as_str()), Some("a.csv"));
+    assert_eq!(notes.len(), 5, "{notes:?}");
+    assert!(table::unpack_from_link("not base64!").is_err());
+    assert!(table::unpack_from_link("AAAA").is_err(), "valid base64, not deflate");
+    // Over-long embedded text is refused before decoding (deflate expands at most ~1000x, so
+    // this also bounds what a crafted link can inflate to).
+    assert_eq!(table::unpack_from_link(&"A".repeat(3 * table::MAX_INLINE_CHARS)).unwrap_err(), "the embedded file is too long");
+    assert!(table::pack_for_link(&(0..200_000u32).flat_map(|i| i.wrapping_mul(2654435761).to_le_bytes()).collect::<Vec<u8>>()).is_none(), "large files are named, not embedded");
+}

@@ -2,6 +2,7 @@
 //! only talks to the DOM.
 
 use crate::classifiers::OverlayKind;
+use crate::data::plane::Plane;
 use crate::data::{Bounds, Dataset};
 use crate::train::Snapshot;
 use crate::viz;
@@ -15,6 +16,8 @@ pub struct Scene<'a> {
     pub snapshot: Option<&'a Snapshot>,
     pub discretize: bool,
     pub show_test: bool,
+    /// The plane of feature space shown; points are drawn at their projection onto it.
+    pub plane: &'a Plane,
 }
 
 fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
@@ -59,8 +62,8 @@ pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene) {
     };
     let draw_set = |data: &Dataset, train: bool| {
         for i in 0..data.len() {
-            let r = data.row(i);
-            let (x, y) = viz::data_to_pixel(scene.bounds, size, r[0], r[1]);
+            let (a, b) = scene.plane.project(data.row(i));
+            let (x, y) = viz::data_to_pixel(scene.bounds, size, a, b);
             let (x, y) = (x as f64, y as f64);
             let class = data.y[i] as usize;
             ctx.begin_path();

@@ -2,13 +2,17 @@
 //! driver and draws what the driver reports. Every classifier control is generated from its
 //! `ParamSpec`s: nothing here names a classifier.
 
+mod csv_ui;
+
 use super::backend::{self, Backend, BackendKind};
+use csv_ui::{CsvData, Origin};
 use super::canvas::{self, Scene};
 use super::driver::{self, Control, Event as DriverEvent, Mode};
 use crate::classifiers::REGISTRY;
+use crate::data::plane::Plane;
 use crate::data::{self, Bounds, Dataset, DatasetKind, DrawnPoint, Split};
 use crate::params::{ParamKind, ParamSpec};
-use crate::state::{AppState, BackendPref};
+use crate::state::{AppState, BackendPref, CsvChoice};
 use crate::train::{Session, SessionSetup, Snapshot};
 use crate::viz;
 use std::cell::RefCell;
@@ -55,6 +59,13 @@ pub enum Msg {
     DismissNotes,
     HashChanged,
     Repaint,
+    /// A file's bytes arrived (picked, dropped, pasted, fetched or from the link).
+    CsvBytes { name: String, bytes: Rc<Vec<u8>>, origin: Origin },
+    /// The user changed how the table is read (label, column types, missing values, view).
+    CsvChoose(Rc<dyn Fn(&mut CsvChoice)>),
+    CsvError(String),
+    /// Load one of the page's sample files.
+    Sample(String),
 }
 
 pub struct App {
@@ -77,6 +88,16 @@ pub struct App {
     /// The hash we wrote last, to tell our own changes from the user's.
     written_hash: String,
     _hash_listener: Option<gloo_listener::Listener>,
+    /// The user's table in use, if the data comes from a file.
+    csv: Option<Rc<CsvData>>,
+    /// A table whose current roles do not encode (shown with the reason; not in use).
+    csv_draft: Option<Rc<CsvData>>,
+    csv_error: Option<String>,
+    /// The link names a file the page does not have: ask for it.
+    waiting_for_file: bool,
+    paste: NodeRef,
+    /// The plane of feature space on the view.
+    plane: Plane,
 }
 
 /// A minimal event-listener guard (removes the listener when dropped).
@@ -152,9 +173,13 @@ impl App {
         self.ctl.generation.set(self.ctl.generation.get() + 1);
         self.ctl.active.set(false);
         self.ctl.running.set(false);
-        self.generated = data::generate(&self.state.data);
+        self.generated = match self.csv.as_ref().map(|c| &c.encoded) {
+            Some(Ok(e)) if self.state.csv.is_some() => e.data.clone(),
+            _ => data::generate(&self.state.data),
+        };
         self.split = Rc::new(data::split(&self.generated, self.state.split, self.state.data.seed, &self.state.removed, &self.state.added));
-        self.bounds = self.generated.view_bounds(0.1);
+        self.plane = self.plane_now();
+        self.bounds = self.plane.bounds(&self.generated, 0.1);
         self.snapshot = None;
         self.steps_per_sec = None;
         self.error = None;
@@ -162,6 +187,9 @@ impl App {
         self.status = Status::Idle;
         self.write_hash();
         let Some(backend) = self.backend.clone() else { return };
+        if self.waiting_for_file {
+            return;
+        }
         let setup = SessionSetup {
             spec: self.state.model,
             params: &self.state.params,
@@ -174,6 +202,9 @@ impl App {
         match Session::new(&setup, &backend.device) {
             Ok(mut s) => {
                 s.set_infer_chunk(backend.infer_chunk);
+                if self.generated.dim > 2 || self.state.csv.is_some() {
+                    s.set_plane(self.plane.clone(), self.bounds);
+                }
                 self.session = Some(Rc::new(RefCell::new(s)));
                 self.start(ctx, if self.state.play { Mode::Play } else { Mode::Steps(0) });
             }
@@ -181,6 +212,42 @@ impl App {
                 self.status = Status::Error;
                 self.error = Some(e.to_string());
             }
+        }
+    }
+
+    /// Loads the file a link names: embedded in it, one of the samples, or (otherwise) asks the
+    /// user for it.
+    fn load_link_csv(&mut self, ctx: &Context<Self>) {
+        let Some(c) = self.state.csv.clone() else { return };
+        if let Some(packed) = &c.data {
+            match crate::data::table::unpack_from_link(packed) {
+                Ok(bytes) => {
+                    ctx.link().send_message(Msg::CsvBytes { name: c.name.clone(), bytes: Rc::new(bytes), origin: Origin::Link });
+                    return;
+                }
+                Err(e) => self.notes.push(format!("csvdata: {e}; it was ignored.")),
+            }
+        }
+        if let Some(file) = c.name.strip_prefix("sample:") {
+            ctx.link().send_future(csv_ui::fetch_sample(file.to_string(), Origin::Link));
+        } else {
+            self.waiting_for_file = true;
+        }
+    }
+
+    /// The link changed the CSV choice: new roles for the same file apply at once; another file
+    /// is loaded (or asked for).
+    fn sync_csv_from_link(&mut self, ctx: &Context<Self>) {
+        let Some(choice) = self.state.csv.clone() else {
+            self.waiting_for_file = false;
+            return;
+        };
+        let same_file = self.csv.as_ref().is_some_and(|c| c.choice.hash == choice.hash || choice.hash.is_empty() && c.choice.name == choice.name);
+        if same_file {
+            self.csv_choose(ctx, &move |c: &mut CsvChoice| *c = CsvChoice { data: c.data.clone(), hash: c.hash.clone(), ..choice.clone() });
+        } else {
+            self.csv = None;
+            self.load_link_csv(ctx);
         }
     }
 
@@ -235,6 +302,7 @@ impl App {
                     snapshot: self.snapshot.as_deref(),
                     discretize: self.state.discretize,
                     show_test: self.state.show_test,
+                    plane: &self.plane,
                 },
             );
         }
@@ -242,6 +310,12 @@ impl App {
 
     /// Adds a point of the brush class, or erases the nearest point (generated or drawn).
     fn canvas_edit(&mut self, px: f32, py: f32, erase: bool) -> bool {
+        if self.generated.dim != 2 {
+            // With more than two features a click names a whole plane of points, not one.
+            self.notes.retain(|n| !n.starts_with("Drawing points"));
+            self.notes.push("Drawing points works on data with two features; this table has more.".into());
+            return false;
+        }
         let (x, y) = viz::pixel_to_data(self.bounds, VIEW as usize, px, py);
         if !erase {
             let class = self.brush.min(self.generated.n_classes as u32 - 1);
@@ -283,6 +357,7 @@ impl Component for App {
         let generated = data::generate(&state.data);
         let split = Rc::new(data::split(&generated, state.split, state.data.seed, &state.removed, &state.added));
         let bounds = generated.view_bounds(0.1);
+        let plane = Plane::first_two(&generated);
         let mut app = Self {
             state,
             notes,
@@ -301,7 +376,14 @@ impl Component for App {
             written_hash: String::new(),
             first_paint_ms: None,
             _hash_listener: listener,
+            csv: None,
+            csv_draft: None,
+            csv_error: None,
+            waiting_for_file: false,
+            paste: NodeRef::default(),
+            plane,
         };
+        app.load_link_csv(ctx);
         app.write_hash();
         app
     }
@@ -416,6 +498,10 @@ impl Component for App {
                 }
             }
             Msg::DismissNotes => self.notes.clear(),
+            Msg::CsvBytes { name, bytes, origin } => self.csv_bytes(ctx, name, bytes, origin),
+            Msg::CsvChoose(f) => self.csv_choose(ctx, f.as_ref()),
+            Msg::CsvError(e) => self.csv_error = Some(e),
+            Msg::Sample(file) => ctx.link().send_future(csv_ui::fetch_sample(file, Origin::User)),
             Msg::Repaint => {}
             Msg::HashChanged => {
                 let hash = location_hash();
@@ -423,7 +509,11 @@ impl Component for App {
                     let (state, notes) = AppState::from_hash(&hash);
                     self.notes = notes;
                     let backend_changed = state.backend != self.state.backend;
+                    let csv_changed = state.csv != self.state.csv;
                     self.state = state;
+                    if csv_changed {
+                        self.sync_csv_from_link(ctx);
+                    }
                     if backend_changed {
                         self.switch_backend(ctx);
                     } else {
@@ -445,8 +535,16 @@ impl Component for App {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
+        let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+        let link = ctx.link().clone();
+        let ondrop = Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+                link.send_future(csv_ui::read_file(file));
+            }
+        });
         html! {
-            <div class="page">
+            <div class="page" {ondragover} {ondrop}>
                 { self.header(ctx) }
                 { self.banners(ctx) }
                 <main class="layout">
@@ -512,14 +610,47 @@ impl App {
     fn data_panel(&self, ctx: &Context<Self>) -> Html {
         let s = &self.state;
         let (lo, hi) = s.data.kind.class_range();
+        let csv_name = s.csv.as_ref().map(|c| c.name.clone());
+        let user_choice = self.csv.as_ref().map(|c| c.choice.clone());
+        let on_dataset = ctx.link().callback(move |e: Event| {
+            let v = event_value(&e);
+            if let Some(file) = v.strip_prefix("sample:") {
+                return Msg::Sample(file.to_string());
+            }
+            let user_choice = user_choice.clone();
+            Msg::Edit(Rc::new(move |s: &mut AppState| {
+                if v == "file" {
+                    s.csv = user_choice.clone();
+                } else if let Some(k) = DatasetKind::from_key(&v) {
+                    s.data.kind = k;
+                    s.csv = None;
+                    s.removed.clear();
+                    s.added.clear();
+                }
+            }))
+        });
         html! {
             <section class="panel">
                 <h2>{ "Data" }</h2>
                 <label>{ "Dataset" }
-                    <select data-testid="dataset" onchange={Self::edit(ctx, |s, v| if let Some(k) = DatasetKind::from_key(v) { s.data.kind = k; s.removed.clear(); s.added.clear(); })}>
-                        { for DatasetKind::ALL.iter().map(|k| html! { <option value={k.key()} selected={*k == s.data.kind}>{ k.label() }</option> }) }
+                    <select data-testid="dataset" onchange={on_dataset}>
+                        <optgroup label="Toy data">
+                            { for DatasetKind::ALL.iter().map(|k| html! { <option value={k.key()} selected={csv_name.is_none() && *k == s.data.kind}>{ k.label() }</option> }) }
+                        </optgroup>
+                        <optgroup label="Samples (real tables)">
+                            { for csv_ui::SAMPLES.iter().map(|(f, label)| {
+                                let v = format!("sample:{f}");
+                                let selected = csv_name.as_deref() == Some(v.as_str());
+                                html! { <option value={v} {selected}>{ *label }</option> }
+                            }) }
+                        </optgroup>
+                        if let Some(user) = self.csv.as_ref().filter(|c| !c.choice.is_sample()) {
+                            <option value="file" selected={csv_name.as_ref().is_some_and(|n| !n.starts_with("sample:"))}>{ format!("Your file: {}", user.choice.name) }</option>
+                        }
                     </select>
                 </label>
+                { self.csv_controls(ctx) }
+                if csv_name.is_none() {
                 if hi > lo {
                     <label>{ if s.data.kind == DatasetKind::Spirals { "Arms" } else { "Classes" } }
                         <select onchange={Self::edit(ctx, |s, v| if let Ok(c) = v.parse() { s.data.classes = c; s.added.clear(); })}>
@@ -535,6 +666,7 @@ impl App {
                     <input type="range" min="0" max="1" step="0.01" value={s.data.noise.to_string()}
                         onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse() { s.data.noise = n; })} />
                 </label>
+                }
                 <label>{ format!("Training share: {:.0}%", s.split * 100.0) }
                     <input type="range" min="0.1" max="1" step="0.05" value={s.split.to_string()}
                         onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse() { s.split = n; })} />
@@ -631,6 +763,7 @@ impl App {
                     <span class="phase">{ self.phase() }</span>
                 </div>
                 <canvas data-testid="boundary" ref={self.canvas.clone()} width={VIEW.to_string()} height={VIEW.to_string()} {onclick} {oncontextmenu}></canvas>
+                if self.generated.dim == 2 {
                 <div class="brush">
                     <span>{ "Draw:" }</span>
                     { for (0..n_classes).map(|c| {
@@ -640,6 +773,15 @@ impl App {
                     }) }
                     <span class="hint">{ "click adds a point · shift-click or right-click erases" }</span>
                 </div>
+                } else {
+                    <div class="brush" data-testid="class-legend">
+                        <span>{ "Classes:" }</span>
+                        { for self.generated.class_names.iter().enumerate().map(|(c, name)| html! {
+                            <span class="legend-class"><i class="dot filled" style={format!("background:{}", viz::class_css(c))}></i>{ name }</span>
+                        }) }
+                    </div>
+                }
+                { self.view_controls(ctx) }
                 <div class="viewopts">
                     <label class="inline"><input type="checkbox" checked={self.state.discretize}
                         onchange={Self::edit(ctx, |s, v| s.discretize = v == "1")} />{ "Discretize" }</label>

@@ -2,6 +2,7 @@
 //!
 //! Everything here is plain host data; the `classifiers` layer moves it onto a device.
 
+pub mod plane;
 pub mod table;
 pub mod toy;
 

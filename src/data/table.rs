@@ -681,3 +681,37 @@ fn median(v: &mut [f64]) -> f64 {
     let m = v.len() / 2;
     if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
 }
+
+/// A short content hash of a file (the first 128 bits of its SHA-256, as hex): a link that names
+/// a file too large to carry checks the user's file against it.
+pub fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Files whose compressed form is at most this many link characters travel inside the link;
+/// larger ones are named by [`content_hash`]. 12,000 characters keep a link within what browsers,
+/// chat tools and mail clients pass on intact; a typical numeric CSV compresses 3-5x, so files up
+/// to roughly 40 KB (a few hundred rows) fit.
+pub const MAX_INLINE_CHARS: usize = 12_000;
+
+/// Deflate + URL-safe base64, or `None` when the result would exceed [`MAX_INLINE_CHARS`].
+pub fn pack_for_link(bytes: &[u8]) -> Option<String> {
+    use base64::Engine;
+    let packed = miniz_oxide::deflate::compress_to_vec(bytes, 9);
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed);
+    (text.len() <= MAX_INLINE_CHARS).then_some(text)
+}
+
+/// The inverse of [`pack_for_link`]; refuses malformed input and anything that inflates beyond
+/// [`MAX_BYTES`].
+pub fn unpack_from_link(text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    if text.len() > MAX_INLINE_CHARS * 2 {
+        return Err("the embedded file is too long".into());
+    }
+    let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .map_err(|_| "the embedded file is not valid base64".to_string())?;
+    miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_BYTES).map_err(|_| "the embedded file is not valid compressed data".to_string())
+}

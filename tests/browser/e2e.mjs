@@ -40,6 +40,8 @@ async function launch(webgpu) {
 
 const results = [];
 async function test(name, fn) {
+  // ONLY=<text> runs the tests whose name contains it (while developing).
+  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -237,6 +239,89 @@ await test('CPU: every registered classifier trains from the model menu; bad lin
     assert(/diverged/i.test(err), `error text: ${err}`);
     assert(page.url().includes('lr=10') && page.url().includes('layers=64,64,64'), 'settings kept in the link');
     await page.screenshot({ path: path.join(outDir, 'cpu-after.png') });
+  } finally { await browser.close(); }
+});
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const canvasPixels = (page) => page.$eval('[data-testid=boundary]', (c) => c.toDataURL());
+
+await test('CSV: a sample through the file input trains and paints; a bad file keeps the previous boundary; the link carries the file', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const foreign = watchRequests(page, origin);
+    await page.goto(`${origin}/#backend=cpu&model=mlp&steps=150&play=1`);
+    await waitFinished(page, 120_000);
+    // Upload: the page's file input, as a user would.
+    await page.setInputFiles('[data-testid=csv-file]', path.join(repo, 'static/samples/iris.csv'));
+    await page.waitForFunction(() => /150 rows/.test(document.querySelector('[data-testid=csv-summary]')?.textContent ?? ''), null, { timeout: 30_000 });
+    await page.click('[data-testid=play]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'done', null, { timeout: 120_000 });
+    let s = await status(page);
+    console.log('     iris:', JSON.stringify(s));
+    assert(s.test >= 0.85, `iris test accuracy ${s.test}`);
+    const summary = await page.textContent('[data-testid=csv-summary]');
+    assert(/3 classes/.test(summary) && /4 features/.test(summary), summary);
+    assert(/PCA: PC1/.test(await page.textContent('[data-testid=view-description]')), 'four features are shown on their principal components');
+    const shares = await classColourShares(page);
+    assert(shares.orange > 0.05 && shares.blue > 0.05, `boundary: ${JSON.stringify(shares)}`);
+    const hash = await page.evaluate(() => location.hash);
+    assert(/csv=iris.csv/.test(hash) && /csvdata=/.test(hash) && /csvhash=/.test(hash), `link: ${hash.slice(0, 200)}`);
+    await page.screenshot({ path: path.join(outDir, 'csv-iris.png') });
+
+    // A malformed file: a clear message, and the previous dataset, model and boundary stay.
+    const before = await canvasPixels(page);
+    await page.setInputFiles('[data-testid=csv-file]', path.join(repo, 'tests/csv/ragged_short.csv'));
+    await page.waitForSelector('[data-testid=csv-error]', { timeout: 10_000 });
+    const err = await page.textContent('[data-testid=csv-error]');
+    assert(/Row 3 has 2 fields/.test(err), `error: ${err}`);
+    await page.waitForTimeout(500);
+    assert((await canvasPixels(page)) === before, 'the boundary changed after a bad file');
+    assert((await status(page)).state === 'done' && /150 rows/.test(await page.textContent('[data-testid=csv-summary]')), 'previous data kept');
+    // A label with hundreds of classes: the column is named; nothing is lost either.
+    await page.setInputFiles('[data-testid=csv-file]', path.join(repo, 'tests/csv/many_classes.csv'));
+    await page.waitForFunction(() => /300 distinct values/.test(document.querySelector('[data-testid=csv-error]')?.textContent ?? ''), null, { timeout: 10_000 });
+    assert((await canvasPixels(page)) === before, 'the boundary changed after an unusable label');
+
+    // The view: a slice through two features, same model (no retraining).
+    await page.setInputFiles('[data-testid=csv-file]', path.join(repo, 'static/samples/iris.csv'));
+    await page.waitForFunction(() => !document.querySelector('[data-testid=csv-error]'), null, { timeout: 30_000 });
+    await page.click('[data-testid=play]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'done', null, { timeout: 120_000 });
+    const stepBefore = (await status(page)).step;
+    await page.selectOption('[data-testid=view-kind]', 'slice');
+    await page.waitForFunction(() => /Slice: sepal_length x sepal_width/.test(document.querySelector('[data-testid=view-description]')?.textContent ?? ''), null, { timeout: 10_000 });
+    await page.selectOption('[data-testid=view-y]', '2');
+    await page.waitForFunction(() => /Slice: sepal_length x petal_length/.test(document.querySelector('[data-testid=view-description]')?.textContent ?? ''), null, { timeout: 10_000 });
+    await page.waitForTimeout(500);
+    assert((await status(page)).step === stepBefore, 'changing the view retrained the model');
+    assert(/view=0,2/.test(await page.evaluate(() => location.hash)), 'the link records the view');
+
+    // The link reproduces it in a fresh page: same file from the link, same accuracy (CPU).
+    const link = page.url();
+    const trained = await status(page);
+    const again = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    await again.goto(link.replace('play=0', 'play=1'));
+    await again.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'done', null, { timeout: 120_000 });
+    const s2 = await status(again);
+    assert(s2.test === trained.test && s2.train === trained.train, `link reproduced ${JSON.stringify(s2)} vs ${JSON.stringify(trained)}`);
+    assert(/Slice: sepal_length x petal_length/.test(await again.textContent('[data-testid=view-description]')), 'view from the link');
+
+    // A sample with categorical columns and missing cells, from the menu; then drop rows.
+    await page.selectOption('[data-testid=dataset]', 'sample:subscriptions.csv');
+    await page.waitForFunction(() => /subscriptions.csv/.test(document.querySelector('[data-testid=csv-summary]')?.textContent ?? ''), null, { timeout: 30_000 });
+    let sub = await page.textContent('[data-testid=csv-summary]');
+    assert(/Missing values/.test(sub) && /imputed/.test(sub), sub);
+    await page.selectOption('[data-testid=csv-missing]', 'drop');
+    await page.waitForFunction(() => /rows dropped/.test(document.querySelector('[data-testid=csv-summary]')?.textContent ?? ''), null, { timeout: 10_000 });
+    await page.screenshot({ path: path.join(outDir, 'csv-subscriptions.png') });
+
+    // Paste.
+    await page.click('details.paste summary');
+    await page.fill('[data-testid=csv-paste]', 'a;b;label\n1,5;2;x\n2,5;1;y\n3,5;4;x\n0,5;3;y\n');
+    await page.click('[data-testid=csv-paste-use]');
+    await page.waitForFunction(() => /pasted.csv/.test(document.querySelector('[data-testid=csv-summary]')?.textContent ?? ''), null, { timeout: 10_000 });
+    assert(foreign.length === 0, `requests left the origin: ${foreign}`);
   } finally { await browser.close(); }
 });
 
