@@ -105,6 +105,11 @@ for (const backend of ['webgpu', 'cpu']) {
     Object.assign(results[`ours-${backend}`], JSON.parse(r), backend === 'webgpu' ? await readCounts(page, STEPS[backend]) : {});
   }
   results.data = JSON.parse(await page.evaluate(([n]) => window.wasmBindings.bench_dataset(n), [N]));
+  // CSV loader throughput in wasm (median of 3 runs on a generated 10 MB file).
+  const csvRuns = [];
+  for (let r = 0; r < 3; r++) csvRuns.push(JSON.parse(await page.evaluate(() => window.wasmBindings.bench_csv(10))));
+  csvRuns.sort((a, b) => a.parse_ms - b.parse_ms);
+  results.csv = csvRuns[1];
   results.grid = JSON.parse(await page.evaluate(([n, g]) => window.wasmBindings.bench_grid(n, g), [N, GRID]));
   await page.close();
 }
@@ -175,6 +180,7 @@ const target = (label, ratio, goal) => out.push(`${label}: ${Number.isFinite(rat
 target('training steps/s, ours-webgpu / tfjs-webgpu', v('ours-webgpu', 'steps_per_sec') / v('tfjs-webgpu', 'steps_per_sec'), 1.5);
 target('grid inference speed, ours-webgpu vs tfjs-webgpu (time ratio tfjs/ours)', v('tfjs-webgpu', 'grid_ms') / v('ours-webgpu', 'grid_ms'), 1.0);
 target('training steps/s, ours-cpu / tfjs-wasm', v('ours-cpu', 'steps_per_sec') / v('tfjs-wasm', 'steps_per_sec'), 1.0);
+if (results.csv) out.push(`CSV in wasm: ${results.csv.mb.toFixed(1)} MB, ${results.csv.rows} rows: parse ${results.csv.parse_ms.toFixed(0)} ms (${(results.csv.mb / results.csv.parse_ms * 1000).toFixed(1)} MB/s), encode ${results.csv.encode_ms.toFixed(0)} ms (${(results.csv.mb / results.csv.encode_ms * 1000).toFixed(1)} MB/s)`);
 out.push(`wasm: ${(wasm.length / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped (${wasmFile})`);
 for (const c of cols) if (results[c]?.error) out.push(`${c}: ${results[c].error}`);
 console.log(out.join('\n'));

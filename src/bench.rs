@@ -153,3 +153,42 @@ where
         train_acc: crate::train::accuracy(&pred, &data.y).unwrap_or(0.0),
     })
 }
+
+/// What [`csv_throughput`] measured.
+pub struct CsvBench {
+    pub mb: f64,
+    pub rows: usize,
+    pub columns: usize,
+    pub parse_ms: f64,
+    pub encode_ms: f64,
+}
+
+/// A deterministic CSV of about `mb` megabytes (10 MB: ~72k rows, within the page's limit): 12
+/// numeric columns, a categorical one and a label.
+pub fn csv_bench_file(mb: usize) -> Vec<u8> {
+    let mut rng = crate::rng::Rng::new(11);
+    let mut out = String::from("a,b,c,d,e,f,g,h,i,j,k,l,colour,label\n");
+    let colours = ["red", "green", "blue", "amber"];
+    while out.len() < mb * 1_000_000 {
+        for _ in 0..12 {
+            out.push_str(&format!("{:.4},", rng.normal() * 100.0));
+        }
+        let c = (rng.uniform() * 4.0) as usize % 4;
+        out.push_str(colours[c]);
+        out.push_str(if rng.uniform() < 0.5 { ",yes\n" } else { ",no\n" });
+    }
+    out.into_bytes()
+}
+
+/// Parses and encodes [`csv_bench_file`] with the page's loader; `now` is a millisecond clock.
+pub fn csv_throughput(mb: usize, now: &dyn Fn() -> f64) -> Result<CsvBench, LabError> {
+    use crate::data::table;
+    let bytes = csv_bench_file(mb);
+    let t = now();
+    let parsed = table::parse(&bytes).map_err(|e| LabError::Data(e.to_string()))?;
+    let parse_ms = now() - t;
+    let t = now();
+    let enc = table::encode(&parsed, &table::Roles::guess(&parsed)).map_err(|e| LabError::Data(e.to_string()))?;
+    let encode_ms = now() - t;
+    Ok(CsvBench { mb: bytes.len() as f64 / 1e6, rows: enc.data.len(), columns: parsed.columns.len(), parse_ms, encode_ms })
+}

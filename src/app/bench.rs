@@ -67,3 +67,11 @@ pub fn bench_grid(n: u32, grid: u32) -> String {
     let g = crate::viz::grid_points(d.view_bounds(0.1), grid as usize, 2);
     format!("[{}]", g.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
 }
+
+/// CSV parse and encode throughput on a generated file of about `mb` megabytes, as JSON
+/// (`{"mb":..,"rows":..,"parse_ms":..,"encode_ms":..}`).
+#[wasm_bindgen]
+pub fn bench_csv(mb: u32) -> Result<String, JsValue> {
+    let r = bench::csv_throughput(mb as usize, &now).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(format!("{{\"mb\":{:.3},\"rows\":{},\"parse_ms\":{:.2},\"encode_ms\":{:.2}}}", r.mb, r.rows, r.parse_ms, r.encode_ms))
+}

@@ -249,8 +249,9 @@ impl ColumnBuilder {
             Some(&c) => c,
             None => {
                 let c = self.levels.len() as u32;
-                self.levels.push(cell.to_string());
-                self.index.insert(cell.to_string(), c);
+                let owned = cell.to_string();
+                self.levels.push(owned.clone());
+                self.index.insert(owned, c);
                 c
             }
         };
@@ -271,11 +272,16 @@ pub fn parse(bytes: &[u8]) -> Result<Table, TableError> {
     let mut first_line = 1;
     let mut builders: Vec<ColumnBuilder> = Vec::new();
     let mut rows = 0usize;
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
+    // One record buffer, reused for every row.
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let more = rdr.read_record(&mut rec).map_err(|e| {
             let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
             TableError::Parse { line, message: e.to_string() }
         })?;
+        if !more {
+            break;
+        }
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
         // A line of nothing but delimiters or spaces carries no data.
         if rec.iter().all(|c| c.trim().is_empty()) {

@@ -129,6 +129,17 @@ await test('Auto picks the CPU on a software WebGPU adapter and says so; the Bac
     assert(shares.orange > 0.1 && shares.blue > 0.1, `boundary canvas lacks a class colour: ${JSON.stringify(shares)}`);
     const badge = await page.textContent('[data-testid=backend]');
     assert(/WebGPU/.test(badge), `badge says ${badge}`);
+    // A link that names a file by its hash (as for files too large to embed) asks for it and
+    // refuses any other file.
+    const irisHash = /csvhash=([0-9a-f]{32})/.exec(link)[1];
+    const ask = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    await ask.goto(`${origin}/#backend=cpu&csv=iris.csv&csvhash=${irisHash}&view=pca&steps=150&play=1`);
+    await ask.waitForSelector('[data-testid=csv-ask]', { timeout: 30_000 });
+    await ask.setInputFiles('[data-testid=csv-file]', path.join(repo, 'static/samples/wine.csv'));
+    await ask.waitForFunction(() => /not the file this link was made with/.test(document.querySelector('[data-testid=csv-error]')?.textContent ?? ''), null, { timeout: 10_000 });
+    await ask.setInputFiles('[data-testid=csv-file]', path.join(repo, 'static/samples/iris.csv'));
+    await ask.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'done', null, { timeout: 120_000 });
+    assert(!(await ask.$('[data-testid=csv-ask]')), 'still asking after the right file');
     assert(foreign.length === 0, `requests left the origin: ${foreign}`);
   } finally { await browser.close(); }
 });

@@ -97,6 +97,8 @@ impl App {
     /// Parses new bytes; errors leave everything as it was.
     pub(super) fn csv_bytes(&mut self, ctx: &Context<Self>, name: String, bytes: Rc<Vec<u8>>, origin: Origin) {
         let hash = table::content_hash(&bytes);
+        // The file a link asked for is read with the link's roles (and must match its hash).
+        let origin = if self.waiting_for_file { Origin::Link } else { origin };
         let choice = match (origin, self.state.csv.clone()) {
             (Origin::Link, Some(link)) => {
                 if !link.hash.is_empty() && link.hash != hash {
