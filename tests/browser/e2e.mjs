@@ -304,6 +304,10 @@ await test('CSV: a sample through the file input trains and paints; a bad file k
     await page.waitForFunction(() => /Slice: sepal_length x sepal_width/.test(document.querySelector('[data-testid=view-description]')?.textContent ?? ''), null, { timeout: 10_000 });
     await page.selectOption('[data-testid=view-y]', '2');
     await page.waitForFunction(() => /Slice: sepal_length x petal_length/.test(document.querySelector('[data-testid=view-description]')?.textContent ?? ''), null, { timeout: 10_000 });
+    // The axes in the file's units: iris petal lengths run from 1 to 6.9 cm.
+    const units = await page.textContent('[data-testid=view-units]');
+    const m = /y is petal_length from ([-\d.]+) to ([-\d.]+)/.exec(units);
+    assert(m && Number(m[1]) < 1.0 && Number(m[2]) > 6.9, `units: ${units}`);
     await page.waitForTimeout(500);
     assert((await status(page)).step === stepBefore, 'changing the view retrained the model');
     assert(/view=0,2/.test(await page.evaluate(() => location.hash)), 'the link records the view');

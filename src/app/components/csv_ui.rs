@@ -383,9 +383,29 @@ impl App {
                     <label class="inline">{ "y" }<select data-testid="view-y" onchange={on_y}>{ options(j) }</select></label>
                 }
                 <p class="hint" data-testid="view-description">{ format!("View: {description}") }</p>
+                if !pca { <p class="hint" data-testid="view-units">{ self.axis_units(i, j) }</p> }
             </div>
         }
     }
+
+    /// The view's extent in the file's own units (features are standardised for training).
+    fn axis_units(&self, i: usize, j: usize) -> String {
+        let Some(Ok(enc)) = self.csv.as_ref().map(|c| &c.encoded) else { return String::new() };
+        let names = &self.generated.feature_names;
+        let range = |k: usize, (lo, hi): (f32, f32)| match enc.dims.get(k) {
+            Some(d @ crate::data::table::Dim { kind: crate::data::table::DimKind::Numeric { .. }, .. }) => {
+                format!("{} from {} to {}", names.get(k).map(String::as_str).unwrap_or("?"), sig(d.to_original(lo)), sig(d.to_original(hi)))
+            }
+            _ => format!("{} (0 = no, 1 = yes)", names.get(k).map(String::as_str).unwrap_or("?")),
+        };
+        format!("In the file's units: x is {}; y is {}.", range(i, self.bounds.x), range(j, self.bounds.y))
+    }
+}
+
+/// Four significant digits, without trailing zeros noise for large values.
+fn sig(v: f64) -> String {
+    let decimals = if v == 0.0 { 0 } else { (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize };
+    format!("{v:.decimals$}")
 }
 
 /// `sample:iris.csv` -> `iris.csv (sample)`.
