@@ -679,7 +679,7 @@ impl App {
                             onclick={ctx.link().callback(|_| Msg::Edit(Rc::new(|s: &mut AppState| s.data.seed = (js_sys::Math::random() * 1e6) as u64)))}>{ "New" }</button>
                     </span>
                 </label>
-                <p class="hint">{ format!("{} training and {} test points.", self.split.train.len(), self.split.test.len()) }</p>
+                <p class="hint" data-testid="point-count">{ format!("{} training and {} test points.", self.split.train.len(), self.split.test.len()) }</p>
             </section>
         }
     }
