@@ -23,6 +23,16 @@ pub struct SessionSetup<'a> {
     /// Grid resolution per side for the decision boundary.
     pub grid: usize,
     pub bounds: Bounds,
+    /// The plane of feature space the view shows; `None`: the first two features.
+    pub plane: Option<&'a Plane>,
+}
+
+impl<'a> SessionSetup<'a> {
+    /// Seed 1, the classifier's default step budget, a 16x16 grid over the training data's first
+    /// two features; change fields with struct update syntax.
+    pub fn new(spec: &'static ModelSpec, params: &'a Params, split: &'a Split) -> Self {
+        Self { spec, params, split, seed: 1, max_steps: spec.default_steps, grid: 16, bounds: split.train.view_bounds(0.1), plane: None }
+    }
 }
 
 pub struct Session {
@@ -87,7 +97,7 @@ impl Session {
         let train = TrainData::new(&setup.split.train, device)?;
         let model = setup.spec.build(setup.params, &train, setup.seed)?;
         let test = setup.split.test.clone();
-        let plane = Plane::first_two(&train.host);
+        let plane = setup.plane.cloned().unwrap_or_else(|| Plane::first_two(&train.host));
         let eval_x = eval_points(&train.host, &test, setup.grid, setup.bounds, &plane, device);
         Ok(Self {
             spec: setup.spec,
@@ -253,8 +263,8 @@ impl ReadPlan {
     }
 }
 
-/// `[n_train + n_test + grid^2, dim]`: everything a refresh predicts on, uploaded once.
-/// `[n_train + n_test + grid^2, dim]`: the grid is points of the view plane in feature space.
+/// `[n_train + n_test + grid^2, dim]`: everything a refresh predicts on, uploaded once; the grid
+/// is points of the view plane in feature space.
 fn eval_points(train: &Dataset, test: &Dataset, grid: usize, bounds: Bounds, plane: &Plane, device: &Device) -> Tensor<2> {
     let dim = train.dim;
     let mut all = Vec::with_capacity((train.len() + test.len() + grid * grid) * dim);

@@ -9,7 +9,7 @@ use boundary_lab::data::{Dataset, DatasetKind};
 use boundary_lab::params::{ParamKind, Params};
 use boundary_lab::rng::Rng;
 use burn::tensor::Tensor;
-use common::{device, toy, train};
+use common::{device, finish, toy, train};
 
 fn floats(t: Tensor<2>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
@@ -88,7 +88,7 @@ fn training_loss_goes_down_and_is_recorded_every_step() {
     let split = toy(DatasetKind::Moons, 300, 0.1, 2, 1);
     let spec = classifiers::find("logreg").unwrap();
     let params = Params::defaults(spec.params);
-    let setup = SessionSetup { spec, params: &params, split: &split, seed: 1, max_steps: 60, grid: 8, bounds: split.train.view_bounds(0.1) };
+    let setup = SessionSetup { max_steps: 60, grid: 8, ..SessionSetup::new(spec, &params, &split) };
     let mut s = Session::new(&setup, &device()).unwrap();
     for _ in 0..30 {
         s.step().unwrap();
@@ -235,15 +235,7 @@ fn a_diverging_learning_rate_is_reported_as_divergence() {
     let (state, notes) = AppState::from_hash(DIVERGING_LINK);
     assert!(notes.is_empty(), "{notes:?}");
     let split = toy(DatasetKind::Moons, 200, 0.1, 2, 1);
-    let setup = SessionSetup {
-        spec: state.model,
-        params: &state.params,
-        split: &split,
-        seed: 1,
-        max_steps: 200,
-        grid: 8,
-        bounds: split.train.view_bounds(0.1),
-    };
+    let setup = SessionSetup { max_steps: 200, grid: 8, ..SessionSetup::new(state.model, &state.params, &split) };
     let mut s = Session::new(&setup, &device()).unwrap();
     let mut outcome = Ok(());
     while !s.is_done() && outcome.is_ok() {
@@ -266,7 +258,7 @@ fn reading_back_mid_training_does_not_change_the_run() {
     let split = toy(DatasetKind::Spirals, 150, 0.05, 3, 2);
     for spec in REGISTRY {
         let params = Params::defaults(spec.params);
-        let setup = SessionSetup { spec, params: &params, split: &split, seed: 3, max_steps: 12, grid: 8, bounds: split.train.view_bounds(0.1) };
+        let setup = SessionSetup { seed: 3, max_steps: 12, grid: 8, ..SessionSetup::new(spec, &params, &split) };
         let mut chunked = Session::new(&setup, &device()).unwrap();
         let mut straight = Session::new(&setup, &device()).unwrap();
         while !chunked.is_done() {
@@ -275,9 +267,7 @@ fn reading_back_mid_training_does_not_change_the_run() {
             }
             chunked.read_blocking().unwrap();
         }
-        while !straight.is_done() {
-            straight.step().unwrap();
-        }
+        finish(&mut straight);
         let (a, b) = (chunked.read_blocking().unwrap(), straight.read_blocking().unwrap());
         assert_eq!(a.grid_probs, b.grid_probs, "{}", spec.name);
         assert_eq!(chunked.history, straight.history, "{}", spec.name);
@@ -291,7 +281,7 @@ fn changing_the_grid_keeps_the_trained_model() {
     let spec = classifiers::find("mlp").unwrap();
     let params = Params::defaults(spec.params);
     let bounds = split.train.view_bounds(0.1);
-    let setup = SessionSetup { spec, params: &params, split: &split, seed: 1, max_steps: 30, grid: 8, bounds };
+    let setup = SessionSetup { max_steps: 30, grid: 8, bounds, ..SessionSetup::new(spec, &params, &split) };
     let mut s = Session::new(&setup, &device()).unwrap();
     for _ in 0..30 {
         s.step().unwrap();
@@ -317,11 +307,9 @@ fn inference_in_blocks_gives_the_same_predictions() {
     let split = toy(DatasetKind::Circles, 200, 0.05, 2, 5);
     for spec in REGISTRY {
         let params = Params::defaults(spec.params);
-        let setup = SessionSetup { spec, params: &params, split: &split, seed: 2, max_steps: 10, grid: 23, bounds: split.train.view_bounds(0.1) };
+        let setup = SessionSetup { seed: 2, max_steps: 10, grid: 23, ..SessionSetup::new(spec, &params, &split) };
         let mut s = Session::new(&setup, &device()).unwrap();
-        while !s.is_done() {
-            s.step().unwrap();
-        }
+        finish(&mut s);
         let whole = s.read_blocking().unwrap();
         for rows in [1, 7, 64, 700] {
             s.set_infer_chunk(Some(rows));

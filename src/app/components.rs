@@ -198,13 +198,11 @@ impl App {
             max_steps: self.state.steps,
             grid: self.state.grid,
             bounds: self.bounds,
+            plane: Some(&self.plane),
         };
         match Session::new(&setup, &backend.device) {
             Ok(mut s) => {
                 s.set_infer_chunk(backend.infer_chunk);
-                if self.generated.dim > 2 || self.state.csv.is_some() {
-                    s.set_plane(self.plane.clone(), self.bounds);
-                }
                 self.session = Some(Rc::new(RefCell::new(s)));
                 self.start(ctx, if self.state.play { Mode::Play } else { Mode::Steps(0) });
             }

@@ -19,18 +19,15 @@ pub fn toy(kind: DatasetKind, n: usize, noise: f64, classes: usize, seed: u64) -
 
 /// Trains `spec` with `params` for its default steps (or `steps`) and returns the final snapshot.
 pub fn train(spec: &'static ModelSpec, params: &Params, split: &Split, steps: Option<usize>) -> Snapshot {
-    let setup = SessionSetup {
-        spec,
-        params,
-        split,
-        seed: 1,
-        max_steps: steps.unwrap_or(spec.default_steps),
-        grid: 16,
-        bounds: split.train.view_bounds(0.1),
-    };
+    let setup = SessionSetup { max_steps: steps.unwrap_or(spec.default_steps), ..SessionSetup::new(spec, params, split) };
     let mut s = Session::new(&setup, &device()).expect("session builds");
+    finish(&mut s);
+    s.read_blocking().expect("read back")
+}
+
+/// Steps a session until it is done, reading nothing back.
+pub fn finish(s: &mut Session) {
     while !s.is_done() {
         s.step().expect("step");
     }
-    s.read_blocking().expect("read back")
 }
