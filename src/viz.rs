@@ -37,22 +37,12 @@ pub fn argmax(row: &[f32]) -> usize {
 /// Data coordinates of the centres of a `res x res` grid over `bounds`, row-major with row 0 at
 /// the top (largest y), as `res * res * dim` floats; features beyond the first two are 0.
 pub fn grid_points(bounds: Bounds, res: usize, dim: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(res * res * dim);
-    for row in 0..res {
-        for col in 0..res {
-            let (x, y) = pixel_to_data(bounds, res, col as f32 + 0.5, row as f32 + 0.5);
-            out.push(x);
-            out.push(y);
-            out.extend(std::iter::repeat_n(0.0, dim.saturating_sub(2)));
-        }
-    }
-    out
+    crate::data::plane::Plane::axes(dim).grid_points(bounds, res)
 }
 
 /// Canvas pixel (origin top-left, `size` pixels per side) to data coordinates.
 pub fn pixel_to_data(b: Bounds, size: usize, px: f32, py: f32) -> (f32, f32) {
-    let s = size as f32;
-    (b.x.0 + (b.x.1 - b.x.0) * px / s, b.y.1 - (b.y.1 - b.y.0) * py / s)
+    b.pixel_to_data(size, px, py)
 }
 
 /// Data coordinates to canvas pixels (inverse of [`pixel_to_data`]).

@@ -87,20 +87,8 @@ impl Dataset {
     /// Axis-aligned bounds of the first two features, padded by `pad` (a fraction of the span)
     /// and widened to a square so circles look round.
     pub fn view_bounds(&self, pad: f32) -> Bounds {
-        let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
-        for i in 0..self.len() {
-            for a in 0..2.min(self.dim) {
-                let v = self.row(i)[a];
-                lo[a] = lo[a].min(v);
-                hi[a] = hi[a].max(v);
-            }
-        }
-        if !lo[0].is_finite() {
-            return Bounds { x: (-1.0, 1.0), y: (-1.0, 1.0) };
-        }
-        let half = ((hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-3) * (0.5 + pad)).max(0.5);
-        let c = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
-        Bounds { x: (c[0] - half, c[0] + half), y: (c[1] - half, c[1] + half) }
+        let second = if self.dim > 1 { 1 } else { 0 };
+        Bounds::around((0..self.len()).map(|i| (self.row(i)[0], self.row(i)[second])), pad)
     }
 }
 
@@ -109,6 +97,30 @@ impl Dataset {
 pub struct Bounds {
     pub x: (f32, f32),
     pub y: (f32, f32),
+}
+
+impl Bounds {
+    /// The square around `points`, padded by `pad` of the span (at least half a unit each way);
+    /// `[-1, 1]^2` for no points.
+    pub fn around(points: impl IntoIterator<Item = (f32, f32)>, pad: f32) -> Bounds {
+        let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+        for (a, b) in points {
+            lo = [lo[0].min(a), lo[1].min(b)];
+            hi = [hi[0].max(a), hi[1].max(b)];
+        }
+        if !lo[0].is_finite() {
+            return Bounds { x: (-1.0, 1.0), y: (-1.0, 1.0) };
+        }
+        let half = ((hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-3) * (0.5 + pad)).max(0.5);
+        let c = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+        Bounds { x: (c[0] - half, c[0] + half), y: (c[1] - half, c[1] + half) }
+    }
+
+    /// A canvas pixel position (origin top-left, `size` pixels per side) in view coordinates.
+    pub fn pixel_to_data(&self, size: usize, px: f32, py: f32) -> (f32, f32) {
+        let s = size as f32;
+        (self.x.0 + (self.x.1 - self.x.0) * px / s, self.y.1 - (self.y.1 - self.y.0) * py / s)
+    }
 }
 
 /// A point the user drew (added) on top of the generated data. Drawn points always train.

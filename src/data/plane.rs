@@ -30,23 +30,36 @@ impl Plane {
     /// (for a one-hot column that is its most common level's indicator, 0 or 1).
     pub fn slice(data: &Dataset, i: usize, j: usize) -> Plane {
         let d = data.dim.max(1);
-        let (i, j) = (i.min(d - 1), j.min(d - 1));
-        let mut origin: Vec<f32> = (0..d)
+        let origin: Vec<f32> = (0..d)
             .map(|k| {
                 let mut col: Vec<f32> = (0..data.len()).map(|r| data.row(r)[k]).collect();
                 col.sort_by(|a, b| a.total_cmp(b));
                 if col.is_empty() { 0.0 } else { col[col.len() / 2] }
             })
             .collect();
-        origin[i] = 0.0;
-        origin[j] = 0.0;
-        let unit = |k: usize| (0..d).map(|m| if m == k { 1.0 } else { 0.0 }).collect::<Vec<f32>>();
-        Plane { kind: PlaneKind::Slice { i, j }, origin, u: unit(i), v: unit(j) }
+        Plane::through(origin, i, j)
+    }
+
+    /// The first two coordinate axes through the origin of a `dim`-dimensional space.
+    pub fn axes(dim: usize) -> Plane {
+        Plane::through(vec![0.0; dim.max(1)], 0, 1)
     }
 
     /// The plane of the data's first two features (what a 2-D dataset is).
     pub fn first_two(data: &Dataset) -> Plane {
-        Plane::slice(data, 0, 1.min(data.dim.saturating_sub(1)))
+        if data.dim <= 2 { Plane::axes(data.dim) } else { Plane::slice(data, 0, 1) }
+    }
+
+    /// Features `i` and `j` vary, the others stay at `held`; with one feature the view's y axis
+    /// is flat.
+    fn through(mut held: Vec<f32>, i: usize, j: usize) -> Plane {
+        let d = held.len();
+        let (i, j) = (i.min(d - 1), j.min(d - 1));
+        held[i] = 0.0;
+        held[j] = 0.0;
+        let unit = |k: usize| (0..d).map(|m| if m == k { 1.0 } else { 0.0 }).collect::<Vec<f32>>();
+        let v = if i == j { vec![0.0; d] } else { unit(j) };
+        Plane { kind: PlaneKind::Slice { i, j }, origin: held, u: unit(i), v }
     }
 
     /// The first two principal components of the (already standardised) data, by power iteration
@@ -111,13 +124,7 @@ impl Plane {
 
     /// Square bounds around the projected data, padded by `pad` of the span.
     pub fn bounds(&self, data: &Dataset, pad: f32) -> Bounds {
-        let pts: Vec<f32> = (0..data.len())
-            .flat_map(|r| {
-                let (a, b) = self.project(data.row(r));
-                [a, b]
-            })
-            .collect();
-        Dataset { dim: 2, x: pts, y: vec![0; data.len()], n_classes: 1, class_names: vec![], feature_names: vec![] }.view_bounds(pad)
+        Bounds::around((0..data.len()).map(|r| self.project(data.row(r))), pad)
     }
 
     /// Feature-space points of a `res x res` grid over `bounds` (row 0 at the top), `[res * res,
@@ -126,9 +133,7 @@ impl Plane {
         let mut out = Vec::with_capacity(res * res * self.dim());
         for row in 0..res {
             for col in 0..res {
-                // The pixel centre in view coordinates (as `viz::pixel_to_data`).
-                let a = bounds.x.0 + (bounds.x.1 - bounds.x.0) * (col as f32 + 0.5) / res as f32;
-                let b = bounds.y.1 - (bounds.y.1 - bounds.y.0) * (row as f32 + 0.5) / res as f32;
+                let (a, b) = bounds.pixel_to_data(res, col as f32 + 0.5, row as f32 + 0.5);
                 out.extend(self.lift(a, b));
             }
         }
