@@ -245,7 +245,7 @@ pub const KEYS: &[Key] = &[
             s.csv.get_or_insert_with(CsvChoice::default).name = name;
             Ok(())
         },
-        write: |s| s.csv.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        write: |s| csv_value(s, |c| c.name.clone()),
     },
     Key {
         name: "csvhash",
@@ -254,24 +254,18 @@ pub const KEYS: &[Key] = &[
             if v.len() != 32 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(format!("'{}' is not a 32-digit hex hash", truncate(v, 40)));
             }
-            if let Some(c) = s.csv.as_mut() {
-                c.hash = v.to_ascii_lowercase();
-            }
-            Ok(())
+            with_csv(s, |c| c.hash = v.to_ascii_lowercase())
         },
-        write: |s| s.csv.as_ref().map(|c| c.hash.clone()).unwrap_or_default(),
+        write: |s| csv_value(s, |c| c.hash.clone()),
     },
     Key {
         name: "label",
         doc: "Index (from 0) of the CSV's label column; default: a column named label/class/target/y, else the last.",
         parse: |s, v| {
             let i = num(v, 0, 999)?;
-            if let Some(c) = s.csv.as_mut() {
-                c.label = Some(i);
-            }
-            Ok(())
+            with_csv(s, |c| c.label = Some(i))
         },
-        write: |s| s.csv.as_ref().and_then(|c| c.label).map(|i| i.to_string()).unwrap_or_default(),
+        write: |s| csv_value(s, |c| c.label.map(|i| i.to_string()).unwrap_or_default()),
     },
     Key {
         name: "types",
@@ -286,24 +280,18 @@ pub const KEYS: &[Key] = &[
                     Ok((num(i, 0, 999)?, ColumnType::from_key(t).ok_or_else(|| format!("unknown column type '{}'", truncate(t, 20)))?))
                 })
                 .collect::<Result<Vec<_>, String>>()?;
-            if let Some(c) = s.csv.as_mut() {
-                c.types = types;
-            }
-            Ok(())
+            with_csv(s, |c| c.types = types)
         },
-        write: |s| s.csv.as_ref().map(|c| c.types.iter().map(|(i, t)| format!("{i}:{}", t.key())).collect::<Vec<_>>().join(",")).unwrap_or_default(),
+        write: |s| csv_value(s, |c| c.types.iter().map(|(i, t)| format!("{i}:{}", t.key())).collect::<Vec<_>>().join(",")),
     },
     Key {
         name: "missing",
         doc: "Rows with a missing feature value: impute (median / most frequent) or drop.",
         parse: |s, v| {
             let m = MissingPolicy::from_key(v).ok_or_else(|| format!("'{}' is not impute or drop", truncate(v, 20)))?;
-            if let Some(c) = s.csv.as_mut() {
-                c.missing = m;
-            }
-            Ok(())
+            with_csv(s, |c| c.missing = m)
         },
-        write: |s| s.csv.as_ref().map(|c| c.missing.key().to_string()).unwrap_or_default(),
+        write: |s| csv_value(s, |c| c.missing.key().to_string()),
     },
     Key {
         name: "view",
@@ -315,15 +303,14 @@ pub const KEYS: &[Key] = &[
                 let (i, j) = v.split_once(',').ok_or_else(|| format!("'{}' is not i,j or pca", truncate(v, 20)))?;
                 ViewChoice::Slice(num(i, 0, 9_999)?, num(j, 0, 9_999)?)
             };
-            if let Some(c) = s.csv.as_mut() {
-                c.view = view;
-            }
-            Ok(())
+            with_csv(s, |c| c.view = view)
         },
-        write: |s| match s.csv.as_ref().map(|c| &c.view) {
-            Some(ViewChoice::Pca) => "pca".into(),
-            Some(ViewChoice::Slice(i, j)) => format!("{i},{j}"),
-            _ => String::new(),
+        write: |s| {
+            csv_value(s, |c| match c.view {
+                ViewChoice::Pca => "pca".into(),
+                ViewChoice::Slice(i, j) => format!("{i},{j}"),
+                ViewChoice::Auto => String::new(),
+            })
         },
     },
     Key {
@@ -333,12 +320,9 @@ pub const KEYS: &[Key] = &[
             if v.len() > crate::data::table::MAX_INLINE_CHARS * 2 {
                 return Err("the embedded file is too long".into());
             }
-            if let Some(c) = s.csv.as_mut() {
-                c.data = Some(v.to_string());
-            }
-            Ok(())
+            with_csv(s, |c| c.data = Some(v.to_string()))
         },
-        write: |s| s.csv.as_ref().and_then(|c| c.data.clone()).unwrap_or_default(),
+        write: |s| csv_value(s, |c| c.data.clone().unwrap_or_default()),
     },
     Key {
         name: "model",
@@ -392,6 +376,19 @@ pub const KEYS: &[Key] = &[
         write: |s| s.backend.key().into(),
     },
 ];
+
+/// Sets part of the CSV choice; without `csv` in the link a CSV key means nothing.
+fn with_csv(s: &mut AppState, f: impl FnOnce(&mut CsvChoice)) -> Result<(), String> {
+    if let Some(c) = s.csv.as_mut() {
+        f(c);
+    }
+    Ok(())
+}
+
+/// A CSV key's value, empty (not written) without a CSV choice.
+fn csv_value(s: &AppState, f: impl FnOnce(&CsvChoice) -> String) -> String {
+    s.csv.as_ref().map(f).unwrap_or_default()
+}
 
 /// Keys that only mean something with `csv` (written only when set).
 const CSV_KEYS: [&str; 7] = ["csv", "csvhash", "label", "types", "missing", "view", "csvdata"];

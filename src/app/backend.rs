@@ -22,11 +22,22 @@ impl BackendKind {
             BackendKind::Cpu => "cpu",
         }
     }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        [BackendKind::WebGpu, BackendKind::Cpu].into_iter().find(|k| k.key() == key)
+    }
+
+    /// Rows per inference block (see `classifiers::predict_chunked`): on the CPU, blocks keep an
+    /// MLP's activations in cache (2.5x faster on a 256x256 grid natively); a GPU infers in one
+    /// block, since every block costs dispatches.
+    pub fn infer_chunk(self) -> Option<usize> {
+        match self {
+            BackendKind::WebGpu => None,
+            BackendKind::Cpu => Some(8192),
+        }
+    }
 }
 
-/// Rows per inference block on the CPU device: keeps an MLP's activations in cache (2.5x faster on
-/// a 256x256 grid natively); GPUs infer in one block, since every block costs dispatches.
-pub const CPU_INFER_CHUNK: Option<usize> = Some(8192);
 
 pub struct Backend {
     /// Autodiff-enabled device for training; inference strips autodiff where it needs to.
@@ -36,12 +47,10 @@ pub struct Backend {
     pub adapter: String,
     /// Why we are not on the backend the user asked for, if that happened.
     pub note: Option<String>,
-    /// Rows per inference block (see `classifiers::predict_chunked`).
-    pub infer_chunk: Option<usize>,
 }
 
 fn cpu(note: Option<String>) -> Backend {
-    Backend { device: Device::flex().autodiff(), kind: BackendKind::Cpu, adapter: "CPU (burn Flex)".into(), note, infer_chunk: CPU_INFER_CHUNK }
+    Backend { device: Device::flex().autodiff(), kind: BackendKind::Cpu, adapter: "CPU (burn Flex)".into(), note }
 }
 
 /// What the browser says about its WebGPU adapter, read without touching wgpu, so a missing or
@@ -124,7 +133,6 @@ pub async fn init(pref: BackendPref) -> Backend {
             kind: BackendKind::WebGpu,
             adapter: format!("WebGPU: {}", if name.is_empty() { browser.description } else { name }),
             note: None,
-            infer_chunk: None,
         },
         Err(e) => cpu(Some(format!("WebGPU failed to start ({e}): training on the CPU instead."))),
     }

@@ -33,7 +33,7 @@ pub async fn bench(backend: String, model: String, params: String, n: u32, steps
         return Err(JsValue::from_str(&notes.join("; ")));
     }
     let device = device(&backend).await?;
-    let infer_chunk = if backend == "cpu" { super::backend::CPU_INFER_CHUNK } else { None };
+    let infer_chunk = super::backend::BackendKind::from_key(&backend).and_then(|k| k.infer_chunk());
     let cfg = BenchConfig { spec, params: &params, n: n as usize, warmup_steps: 5, steps: steps as usize, reps: reps as usize, grid: grid as usize, infer_chunk };
     let result = bench::run(&cfg, &device, now, next_frame, &mark).await.map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(result.to_json())

@@ -202,7 +202,7 @@ impl App {
         };
         match Session::new(&setup, &backend.device) {
             Ok(mut s) => {
-                s.set_infer_chunk(backend.infer_chunk);
+                s.set_infer_chunk(backend.kind.infer_chunk());
                 self.session = Some(Rc::new(RefCell::new(s)));
                 self.start(ctx, if self.state.play { Mode::Play } else { Mode::Steps(0) });
             }

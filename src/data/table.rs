@@ -269,7 +269,6 @@ pub fn parse(bytes: &[u8]) -> Result<Table, TableError> {
     let delimiter = sniff(text);
     let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut first: Option<Vec<String>> = None;
-    let mut first_line = 1;
     let mut builders: Vec<ColumnBuilder> = Vec::new();
     let mut rows = 0usize;
     // One record buffer, reused for every row.
@@ -296,7 +295,6 @@ pub fn parse(bytes: &[u8]) -> Result<Table, TableError> {
                     return Err(TableError::OneColumn);
                 }
                 first = Some(rec.iter().map(|c| c.trim().to_string()).collect());
-                first_line = line;
                 builders = (0..rec.len()).map(|_| ColumnBuilder::default()).collect();
             }
             Some(f) => {
@@ -318,12 +316,11 @@ pub fn parse(bytes: &[u8]) -> Result<Table, TableError> {
         }
     }
     let Some(first) = first else { return Err(TableError::Empty) };
-    let _ = first_line;
     let mut columns: Vec<Column> = builders.into_iter().map(|b| finish_column(b, delimiter)).collect();
-    let has_header = rows == 0 || looks_like_header(&first, &columns, delimiter);
     if rows == 0 {
         return Err(TableError::HeaderOnly);
     }
+    let has_header = looks_like_header(&first, &columns, delimiter);
     let mut notes = Vec::new();
     if has_header {
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -346,11 +343,10 @@ pub fn parse(bytes: &[u8]) -> Result<Table, TableError> {
             let code = match col.levels.iter().position(|l| l == cell) {
                 Some(c) => c as u32,
                 None => {
+                    let (value, missing) = level_info(cell, delimiter);
                     col.levels.push(cell.clone());
-                    let missing = is_missing_marker(cell);
-                    let v = if missing { None } else { parse_number(cell, delimiter) };
-                    col.level_missing.push(missing || v.is_some_and(|v| !v.is_finite()));
-                    col.level_values.push(v.filter(|v| v.is_finite()));
+                    col.level_values.push(value);
+                    col.level_missing.push(missing);
                     (col.levels.len() - 1) as u32
                 }
             };
@@ -380,15 +376,16 @@ pub fn parse(bytes: &[u8]) -> Result<Table, TableError> {
     Ok(Table { columns, rows, delimiter, has_header, notes })
 }
 
+/// A cell text's number (finite only) and whether it means "no value" (a missing marker or a
+/// non-finite number).
+fn level_info(text: &str, delimiter: u8) -> (Option<f64>, bool) {
+    let marker = is_missing_marker(text);
+    let v = if marker { None } else { parse_number(text, delimiter) };
+    (v.filter(|v| v.is_finite()), marker || v.is_some_and(|v| !v.is_finite()))
+}
+
 fn finish_column(b: ColumnBuilder, delimiter: u8) -> Column {
-    let mut level_values = Vec::with_capacity(b.levels.len());
-    let mut level_missing = Vec::with_capacity(b.levels.len());
-    for l in &b.levels {
-        let marker = is_missing_marker(l);
-        let v = if marker { None } else { parse_number(l, delimiter) };
-        level_missing.push(marker || v.is_some_and(|v| !v.is_finite()));
-        level_values.push(v.filter(|v| v.is_finite()));
-    }
+    let (level_values, level_missing) = b.levels.iter().map(|l| level_info(l, delimiter)).unzip();
     let mut col = Column {
         name: String::new(),
         codes: b.codes,
@@ -704,6 +701,11 @@ pub const MAX_INLINE_CHARS: usize = 12_000;
 /// Deflate + URL-safe base64, or `None` when the result would exceed [`MAX_INLINE_CHARS`].
 pub fn pack_for_link(bytes: &[u8]) -> Option<String> {
     use base64::Engine;
+    // 12,000 link characters hold 9,000 deflated bytes; CSV text does not deflate 40x, so a file
+    // above 360 KB is not worth compressing (a 64 MB one would take seconds).
+    if bytes.len() > MAX_INLINE_CHARS * 30 {
+        return None;
+    }
     let packed = miniz_oxide::deflate::compress_to_vec(bytes, 9);
     let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed);
     (text.len() <= MAX_INLINE_CHARS).then_some(text)

@@ -99,7 +99,7 @@ impl App {
         let hash = table::content_hash(&bytes);
         // The file a link asked for is read with the link's roles (and must match its hash).
         let origin = if self.waiting_for_file { Origin::Link } else { origin };
-        let choice = match (origin, self.state.csv.clone()) {
+        let mut choice = match (origin, self.state.csv.clone()) {
             (Origin::Link, Some(link)) => {
                 if !link.hash.is_empty() && link.hash != hash {
                     self.csv_error = Some(format!(
@@ -119,6 +119,10 @@ impl App {
             }
         };
         self.waiting_for_file = false;
+        if choice.data.is_none() && !choice.is_sample() {
+            // Once per file, not per change of roles.
+            choice.data = table::pack_for_link(&bytes);
+        }
         self.try_apply(ctx, bytes, table, choice);
     }
 
@@ -132,13 +136,10 @@ impl App {
 
     /// Encodes; on success the table becomes the dataset (and the link), on failure it stays a
     /// draft in the preview with the reason, and training carries on with the previous data.
-    fn try_apply(&mut self, ctx: &Context<Self>, bytes: Rc<Vec<u8>>, table: Rc<Table>, mut choice: CsvChoice) {
+    fn try_apply(&mut self, ctx: &Context<Self>, bytes: Rc<Vec<u8>>, table: Rc<Table>, choice: CsvChoice) {
         let roles = roles_for(&choice, &table);
         match table::encode(&table, &roles) {
             Ok(enc) => {
-                if choice.data.is_none() && !choice.is_sample() {
-                    choice.data = table::pack_for_link(&bytes);
-                }
                 let same_rows = self.csv.as_ref().is_some_and(|c| Rc::ptr_eq(&c.table, &table) && c.roles.label == roles.label && c.roles.missing == roles.missing);
                 let view_only = same_rows
                     && self.csv.as_ref().is_some_and(|c| c.roles.types == roles.types && c.choice.view != choice.view);
@@ -189,6 +190,16 @@ impl App {
         }
     }
 
+    /// A control that changes how the table is read (as `App::edit` does for the page state).
+    fn choose(ctx: &Context<Self>, f: impl Fn(&mut CsvChoice, &str) + 'static) -> Callback<Event> {
+        let f = Rc::new(f);
+        ctx.link().callback(move |e: Event| {
+            let v = super::event_value(&e);
+            let f = f.clone();
+            Msg::CsvChoose(Rc::new(move |c: &mut CsvChoice| f(c, &v)))
+        })
+    }
+
     /// The CSV part of the data panel: loading, the preview with roles, missing values and view.
     pub(super) fn csv_controls(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link().clone();
@@ -236,24 +247,17 @@ impl App {
 
     fn csv_preview(&self, ctx: &Context<Self>, d: &CsvData) -> Html {
         let t = &d.table;
-        let choose = |f: Rc<dyn Fn(&mut CsvChoice, &str)>| {
-            ctx.link().callback(move |e: Event| {
-                let v = super::event_value(&e);
-                let f = f.clone();
-                Msg::CsvChoose(Rc::new(move |c: &mut CsvChoice| f(c, &v)))
-            })
-        };
-        let on_label = choose(Rc::new(|c, v| {
+        let on_label = Self::choose(ctx, |c, v| {
             if let Ok(i) = v.parse() {
                 c.label = Some(i);
                 c.view = ViewChoice::Auto;
             }
-        }));
-        let on_missing = choose(Rc::new(|c, v| {
+        });
+        let on_missing = Self::choose(ctx, |c, v| {
             if let Some(m) = MissingPolicy::from_key(v) {
                 c.missing = m;
             }
-        }));
+        });
         let rows = t.rows.min(6);
         let summary = match &d.encoded {
             Ok(e) => {
@@ -307,13 +311,13 @@ impl App {
                                 if i == d.roles.label {
                                     return html! { <th><span class="label-tag">{ "label" }</span></th> };
                                 }
-                                let on_type = choose(Rc::new(move |ch: &mut CsvChoice, v: &str| {
+                                let on_type = Self::choose(ctx, move |ch, v| {
                                     if let Some(ty) = ColumnType::from_key(v) {
                                         ch.types.retain(|(k, _)| *k != i);
                                         ch.types.push((i, ty));
                                         ch.view = ViewChoice::Auto;
                                     }
-                                }));
+                                });
                                 let title = c.ignored_because.clone().map(|w| format!("Inferred as ignored: {w}")).unwrap_or_else(|| format!("Inferred as {}", c.inferred.key()));
                                 html! {
                                     <th {title}>
@@ -351,24 +355,17 @@ impl App {
             _ => (0, 1),
         };
         let pca = matches!(self.plane.kind, crate::data::plane::PlaneKind::Pca { .. });
-        let choose = |f: Rc<dyn Fn(&mut CsvChoice, &str)>| {
-            ctx.link().callback(move |e: Event| {
-                let v = super::event_value(&e);
-                let f = f.clone();
-                Msg::CsvChoose(Rc::new(move |c: &mut CsvChoice| f(c, &v)))
-            })
-        };
-        let on_kind = choose(Rc::new(move |c, v| c.view = if v == "pca" { ViewChoice::Pca } else { ViewChoice::Slice(i, j) }));
-        let on_x = choose(Rc::new(move |c, v| {
+        let on_kind = Self::choose(ctx, move |c, v| c.view = if v == "pca" { ViewChoice::Pca } else { ViewChoice::Slice(i, j) });
+        let on_x = Self::choose(ctx, move |c, v| {
             if let Ok(x) = v.parse() {
                 c.view = ViewChoice::Slice(x, if x == j { i } else { j });
             }
-        }));
-        let on_y = choose(Rc::new(move |c, v| {
+        });
+        let on_y = Self::choose(ctx, move |c, v| {
             if let Ok(y) = v.parse() {
                 c.view = ViewChoice::Slice(if y == i { j } else { i }, y);
             }
-        }));
+        });
         let options = |sel: usize| html! { { for names.iter().enumerate().map(|(k, n)| html! { <option value={k.to_string()} selected={k == sel}>{ n }</option> }) } };
         html! {
             <div class="viewplane">
