@@ -138,15 +138,20 @@ impl App {
     /// draft in the preview with the reason, and training carries on with the previous data.
     fn try_apply(&mut self, ctx: &Context<Self>, bytes: Rc<Vec<u8>>, table: Rc<Table>, choice: CsvChoice) {
         let roles = roles_for(&choice, &table);
-        match table::encode(&table, &roles) {
+        // Same table, same roles: only the view changed, and the encoding is reused.
+        let unchanged = self.csv.as_ref().filter(|c| Rc::ptr_eq(&c.table, &table) && c.roles == roles).and_then(|c| c.encoded.clone().ok());
+        let view_only = unchanged.is_some();
+        let encoded = match unchanged {
+            Some(e) => Ok(e),
+            None => table::encode(&table, &roles).map(Rc::new),
+        };
+        match encoded {
             Ok(enc) => {
                 let same_rows = self.csv.as_ref().is_some_and(|c| Rc::ptr_eq(&c.table, &table) && c.roles.label == roles.label && c.roles.missing == roles.missing);
-                let view_only = same_rows
-                    && self.csv.as_ref().is_some_and(|c| c.roles.types == roles.types && c.choice.view != choice.view);
                 if !table.notes.is_empty() && !same_rows {
                     self.notes.extend(table.notes.iter().cloned());
                 }
-                let data = CsvData { bytes, table, choice: choice.clone(), roles, encoded: Ok(Rc::new(enc)) };
+                let data = CsvData { bytes, table, choice: choice.clone(), roles, encoded: Ok(enc) };
                 self.csv = Some(Rc::new(data));
                 self.csv_draft = None;
                 self.csv_error = None;
