@@ -261,7 +261,10 @@ impl App {
         self.ctl.active.set(false);
         self.ctl.running.set(false);
         self.session = None;
-        self.backend = None;
+        // The old backend's note (e.g. "training on the CPU") no longer holds.
+        if let Some(note) = self.backend.take().and_then(|b| b.note.clone()) {
+            self.notes.retain(|n| *n != note);
+        }
         self.status = Status::Idle;
         self.write_hash();
         let pref = self.state.backend;

@@ -129,6 +129,8 @@ await test('Auto picks the CPU on a software WebGPU adapter and says so; the Bac
     assert(shares.orange > 0.1 && shares.blue > 0.1, `boundary canvas lacks a class colour: ${JSON.stringify(shares)}`);
     const badge = await page.textContent('[data-testid=backend]');
     assert(/WebGPU/.test(badge), `badge says ${badge}`);
+    const notes = (await page.$('[data-testid=notes]')) ? await page.textContent('[data-testid=notes]') : '';
+    assert(!/training on the CPU/.test(notes), `a stale note after switching: ${notes}`);
     assert(foreign.length === 0, `requests left the origin: ${foreign}`);
   } finally { await browser.close(); }
 });

@@ -352,7 +352,11 @@ impl App {
     pub(super) fn view_controls(&self, ctx: &Context<Self>) -> Html {
         let names = &self.generated.feature_names;
         let description = self.plane.describe(names);
-        if self.state.csv.is_none() || self.csv.is_none() || self.generated.dim <= 2 {
+        if self.state.csv.is_none() || self.csv.is_none() {
+            // Toy data is its own plane: nothing to say.
+            return html! {};
+        }
+        if self.generated.dim <= 2 {
             return html! { <p class="hint" data-testid="view-description">{ format!("View: {description}") }</p> };
         };
         let (i, j) = match self.plane.kind {
