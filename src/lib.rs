@@ -5,9 +5,13 @@
 //! (WebGPU or CPU) and hands it down.
 
 pub mod bench;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 pub mod classifiers;
 pub mod data;
 pub mod error;
+pub mod eval;
+pub mod model_file;
 pub mod params;
 pub mod rng;
 pub mod state;

@@ -1,4 +1,4 @@
-//! The page's wasm entry point, and natively a short pointer to the library.
+//! The page's wasm entry point; natively, the command line (`boundary-lab --help`).
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -7,15 +7,5 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("link-keys") {
-        // The README's table of link keys is this output.
-        print!("{}", boundary_lab::state::markdown_key_table());
-        return;
-    }
-    println!("Boundary Lab runs in the browser: see README.md (`./scripts/serve.sh`).");
-    println!("Registered classifiers:");
-    for m in boundary_lab::classifiers::REGISTRY {
-        let keys: Vec<&str> = m.params.iter().map(|p| p.key).collect();
-        println!("  {:<8} {} ({}); parameters: {}", m.name, m.label, m.family.label(), keys.join(", "));
-    }
+    std::process::exit(boundary_lab::cli::main());
 }

@@ -322,3 +322,45 @@ fn inference_in_blocks_gives_the_same_predictions() {
         }
     }
 }
+
+#[test]
+fn every_classifier_saved_and_restored_predicts_the_same() {
+    // A model file is `state()` read back plus the parameters; `restore` must rebuild the very
+    // same model, for every registry classifier, and refuse a damaged state with a message.
+    use boundary_lab::classifiers::ModelState;
+    let split = toy(DatasetKind::Blobs, 150, 0.3, 3, 4);
+    let data = TrainData::new(&split.train, &device()).unwrap();
+    let query = classifiers::points_tensor(&split.test.x, 2, &device());
+    for spec in REGISTRY {
+        let params = Params::defaults(spec.params);
+        let mut model = spec.build(&params, &data, 3).unwrap();
+        for _ in 0..20 {
+            model.step().unwrap();
+        }
+        let state = ModelState::read(model.as_ref()).unwrap();
+        assert!(!state.tensors.is_empty(), "{}: a model has numbers", spec.name);
+        let json = serde_json::to_string(&state).unwrap();
+        let back: ModelState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, state, "{}: JSON keeps every f32 exactly", spec.name);
+        let restored = spec.restore(&params, &back, &device()).unwrap();
+        // Equal up to float rounding: a restored tensor is laid out contiguously, which may change a
+        // matrix product's summation order in the last bit.
+        let (a, b) = (floats(model.predict_proba(query.clone())), floats(restored.predict_proba(query.clone())));
+        let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(a.len() == b.len() && worst <= 1e-6, "{}: max difference {worst}", spec.name);
+        // A restored model has nothing to train on: stepping it changes nothing.
+        let mut restored = restored;
+        assert!(restored.step().unwrap().converged, "{}", spec.name);
+        // Damaged states are errors, not panics.
+        let name = state.tensors.keys().next().unwrap().clone();
+        let mut missing = state.clone();
+        missing.tensors.remove(&name);
+        assert!(spec.restore(&params, &missing, &device()).is_err(), "{}: missing {name}", spec.name);
+        let mut short = state.clone();
+        short.tensors.get_mut(&name).unwrap().data.pop();
+        assert!(spec.restore(&params, &short, &device()).is_err(), "{}: short {name}", spec.name);
+        let mut nan = state.clone();
+        nan.tensors.get_mut(&name).unwrap().data[0] = f32::NAN;
+        assert!(spec.restore(&params, &nan, &device()).is_err(), "{}: NaN in {name}", spec.name);
+    }
+}

@@ -2,7 +2,8 @@
 //! priors, per-feature means and variances) on the device; prediction is Bayes' rule.
 //! Variance smoothing follows scikit-learn: `var_smoothing * max feature variance` is added.
 
-use super::{Classifier, Family, ModelSpec, StepOutput, TrainData};
+use super::{Classifier, Family, ModelSpec, ModelState, StepOutput, TrainData};
+use burn::tensor::Device;
 use crate::error::LabError;
 use crate::params::{ParamKind, ParamSpec, Params};
 use burn::tensor::Tensor;
@@ -24,10 +25,20 @@ pub static SPEC: ModelSpec = ModelSpec {
     params: &[VAR_SMOOTHING],
     default_steps: 1,
     builder: build,
+    restore,
 };
 
 fn build(params: &Params, data: &TrainData, _seed: u64) -> Result<Box<dyn Classifier>, LabError> {
     Ok(Box::new(GaussianNb::fit(data, params.f64("smooth"))))
+}
+
+fn restore(_: &Params, state: &ModelState, device: &Device) -> Result<Box<dyn Classifier>, LabError> {
+    let (means, vars, priors) = (state.tensor("means", device)?, state.tensor("variances", device)?, state.tensor("priors", device)?);
+    let [c, _] = means.dims();
+    if vars.dims() != means.dims() || priors.dims() != [1, c] {
+        return Err(LabError::Data("the saved means, variances and priors do not fit together".into()));
+    }
+    Ok(Box::new(GaussianNb { means, vars: vars.clamp_min(1e-12), priors }))
 }
 
 pub struct GaussianNb {
@@ -87,5 +98,9 @@ impl Classifier for GaussianNb {
 
     fn predict_proba(&self, x: Tensor<2>) -> Tensor<2> {
         softmax(self.joint_log_likelihood(x.without_autodiff()), 1)
+    }
+
+    fn state(&self) -> Vec<(String, Tensor<2>)> {
+        vec![("means".into(), self.means()), ("variances".into(), self.variances()), ("priors".into(), self.priors())]
     }
 }

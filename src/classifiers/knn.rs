@@ -2,7 +2,8 @@
 //! Nothing to train; prediction computes all query-to-training squared distances as one matrix
 //! product on the device and takes the k smallest per row.
 
-use super::{Classifier, Family, ModelSpec, StepOutput, TrainData};
+use super::{Classifier, Family, ModelSpec, ModelState, StepOutput, TrainData};
+use burn::tensor::Device;
 use crate::error::LabError;
 use crate::params::{ParamKind, ParamSpec, Params};
 use burn::tensor::Tensor;
@@ -23,10 +24,20 @@ pub static SPEC: ModelSpec = ModelSpec {
     params: &[K],
     default_steps: 1,
     builder: build,
+    restore,
 };
 
 fn build(params: &Params, data: &TrainData, _seed: u64) -> Result<Box<dyn Classifier>, LabError> {
     Ok(Box::new(Knn::new(data, params.usize("k"))))
+}
+
+/// The saved training points are the model.
+fn restore(params: &Params, state: &ModelState, device: &Device) -> Result<Box<dyn Classifier>, LabError> {
+    let (x, onehot) = (state.tensor("points", device)?, state.tensor("labels", device)?);
+    if x.dims()[0] != onehot.dims()[0] {
+        return Err(LabError::Data("the saved points and labels differ in number".into()));
+    }
+    Ok(Box::new(Knn::from_tensors(x, onehot, params.usize("k"))))
 }
 
 /// Query rows per distance block: bounds the `[rows, n]` distance matrix (16 MB at n = 1000).
@@ -44,10 +55,14 @@ pub struct Knn {
 
 impl Knn {
     pub fn new(data: &TrainData, k: usize) -> Self {
-        let x = data.x.clone().without_autodiff();
+        Self::from_tensors(data.x.clone().without_autodiff(), data.y_onehot.clone().without_autodiff(), k)
+    }
+
+    /// `x` `[n, d]` points, `onehot` `[n, C]` labels.
+    fn from_tensors(x: Tensor<2>, onehot: Tensor<2>, k: usize) -> Self {
         let x_sq = x.clone().powi_scalar(2).sum_dim(1).transpose();
-        let onehot = data.y_onehot.clone().without_autodiff();
-        Self { x, x_sq, onehot, k: k.clamp(1, data.n()) }
+        let n = x.dims()[0];
+        Self { x, x_sq, onehot, k: k.clamp(1, n) }
     }
 
     /// `[m, C]` vote shares for one block of queries.
@@ -81,5 +96,9 @@ impl Classifier for Knn {
             .map(|s| self.block(x.clone().slice(s..(s + CHUNK).min(m))))
             .collect();
         Tensor::cat(blocks, 0)
+    }
+
+    fn state(&self) -> Vec<(String, Tensor<2>)> {
+        vec![("points".into(), self.x.clone()), ("labels".into(), self.onehot.clone())]
     }
 }

@@ -4,7 +4,8 @@
 
 use super::mlp::{BATCH, L1, L2, LR, OPTIMIZER, net_config};
 use super::net::{Activation, Net};
-use super::{Classifier, Family, ModelSpec, TrainData};
+use super::{Classifier, Family, ModelSpec, ModelState, TrainData};
+use burn::tensor::Device;
 use crate::error::LabError;
 use crate::params::{ParamKind, ParamSpec, Params};
 
@@ -22,8 +23,13 @@ pub static SPEC: ModelSpec = ModelSpec {
     params: &[LOGISTIC_LR, OPTIMIZER, BATCH, L1, L2],
     default_steps: 300,
     builder: build,
+    restore,
 };
 
 fn build(params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
     Ok(Box::new(Net::new(net_config(params, Vec::new(), Activation::Linear), data, seed)?))
+}
+
+fn restore(params: &Params, state: &ModelState, device: &Device) -> Result<Box<dyn Classifier>, LabError> {
+    Ok(Box::new(Net::restore(net_config(params, Vec::new(), Activation::Linear), state, device)?))
 }

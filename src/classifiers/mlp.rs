@@ -2,7 +2,8 @@
 //! cross-entropy with optional L1/L2 penalties, SGD or Adam on minibatches.
 
 use super::net::{Activation, Net, NetConfig, OptimizerKind};
-use super::{Classifier, Family, ModelSpec, TrainData};
+use super::{Classifier, Family, ModelSpec, ModelState, TrainData};
+use burn::tensor::Device;
 use crate::error::LabError;
 use crate::params::{ParamKind, ParamSpec, Params};
 
@@ -60,6 +61,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     params: &[LAYERS, ACTIVATION, LR, OPTIMIZER, BATCH, L1, L2],
     default_steps: 500,
     builder: build,
+    restore,
 };
 
 /// The training half of a network's configuration, read from the shared keys above.
@@ -81,4 +83,9 @@ pub(crate) fn net_config(params: &Params, hidden: Vec<usize>, activation: Activa
 fn build(params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
     let cfg = net_config(params, params.list("layers"), Activation::from_key(params.choice("act")));
     Ok(Box::new(Net::new(cfg, data, seed)?))
+}
+
+fn restore(params: &Params, state: &ModelState, device: &Device) -> Result<Box<dyn Classifier>, LabError> {
+    let cfg = net_config(params, params.list("layers"), Activation::from_key(params.choice("act")));
+    Ok(Box::new(Net::restore(cfg, state, device)?))
 }

@@ -41,6 +41,84 @@ pub trait Classifier {
     fn overlays(&self) -> Vec<Overlay> {
         Vec::new()
     }
+
+    /// The numbers that make up the trained model, by name; with the registry name and the
+    /// parameters, [`ModelSpec::restore`] rebuilds it from them (model files, exports). Device
+    /// tensors: the caller reads them back.
+    fn state(&self) -> Vec<(String, Tensor<2>)>;
+
+    /// A rule learner's learned program (None for every other classifier).
+    fn program(&self) -> Option<Program> {
+        None
+    }
+}
+
+/// A learned rule program as text, with its size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub text: String,
+    pub rules: usize,
+    pub literals: usize,
+}
+
+/// A trained model's numbers read back to the host, by name (a model file's `state`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModelState {
+    pub tensors: std::collections::BTreeMap<String, StateTensor>,
+}
+
+/// One row-major `[rows, cols]` tensor.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StateTensor {
+    pub shape: [usize; 2],
+    pub data: Vec<f32>,
+}
+
+impl ModelState {
+    /// The named tensor on `device`; an error (never a panic) for a missing name, a shape that
+    /// does not match its data, or a non-finite value: model files come from users.
+    pub fn tensor(&self, name: &str, device: &Device) -> Result<Tensor<2>, LabError> {
+        let t = self.tensors.get(name).ok_or_else(|| LabError::Data(format!("the model file has no '{name}'")))?;
+        if t.shape[0].checked_mul(t.shape[1]) != Some(t.data.len()) || t.data.is_empty() {
+            return Err(LabError::Data(format!("'{name}' in the model file has {} values for shape {:?}", t.data.len(), t.shape)));
+        }
+        if t.data.iter().any(|v| !v.is_finite()) {
+            return Err(LabError::Data(format!("'{name}' in the model file holds a non-finite number")));
+        }
+        Ok(Tensor::from_data(TensorData::new(t.data.clone(), t.shape), device))
+    }
+
+    /// Reads a model's state back (native: blocking).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn read(model: &dyn Classifier) -> Result<ModelState, LabError> {
+        let (names, tx) = Self::plan(model);
+        Self::finish(names, tx.try_execute().map_err(|e| LabError::Device(format!("{e:?}")))?)
+    }
+
+    /// Reads a model's state back in one async transaction (the page).
+    pub async fn read_async(model: &dyn Classifier) -> Result<ModelState, LabError> {
+        let (names, tx) = Self::plan(model);
+        Self::finish(names, tx.execute_async().await.map_err(|e| LabError::Device(format!("{e:?}")))?)
+    }
+
+    fn plan(model: &dyn Classifier) -> (Vec<(String, [usize; 2])>, burn::tensor::Transaction) {
+        let mut tx = burn::tensor::Transaction::default();
+        let mut names = Vec::new();
+        for (name, t) in model.state() {
+            names.push((name, t.dims()));
+            tx = tx.register(t.without_autodiff());
+        }
+        (names, tx)
+    }
+
+    fn finish(names: Vec<(String, [usize; 2])>, data: Vec<TensorData>) -> Result<ModelState, LabError> {
+        let mut tensors = std::collections::BTreeMap::new();
+        for ((name, shape), d) in names.into_iter().zip(data) {
+            let data = d.convert::<f32>().try_to_vec::<f32>().map_err(|e| LabError::Device(format!("{e:?}")))?;
+            tensors.insert(name, StateTensor { shape, data });
+        }
+        Ok(ModelState { tensors })
+    }
 }
 
 /// Extra geometry a classifier asks the view to draw; generic, so the view never special-cases
@@ -80,6 +158,11 @@ pub struct TrainData {
 
 impl TrainData {
     pub fn new(host: &Dataset, device: &Device) -> Result<Self, LabError> {
+        Self::from_owned(host.clone(), device)
+    }
+
+    /// As [`TrainData::new`], keeping `host` without copying it (large tables).
+    pub fn from_owned(host: Dataset, device: &Device) -> Result<Self, LabError> {
         if host.len() < 2 {
             return Err(LabError::Data("fewer than two training points".into()));
         }
@@ -92,7 +175,7 @@ impl TrainData {
         Ok(Self {
             x: points_tensor(&host.x, host.dim, device),
             y_onehot: Tensor::from_data(TensorData::new(one_hot(&host.y, host.n_classes), [host.len(), host.n_classes]), device),
-            host: host.clone(),
+            host,
             device: device.clone(),
         })
     }
@@ -172,6 +255,8 @@ pub struct ModelSpec {
     pub default_steps: usize,
     /// Builds a fresh model on `data.device`; `seed` fixes initialisation and minibatch order.
     pub builder: fn(&Params, &TrainData, u64) -> Result<Box<dyn Classifier>, LabError>,
+    /// Rebuilds a trained model from its [`Classifier::state`], for prediction.
+    pub restore: fn(&Params, &ModelState, &Device) -> Result<Box<dyn Classifier>, LabError>,
 }
 
 /// Classifiers are identified by their registry name.
@@ -201,6 +286,17 @@ impl ModelSpec {
             }
         }
         (self.builder)(params, data, seed)
+    }
+
+    /// Validates `params`, then rebuilds a trained model from `state` on `device`.
+    pub fn restore(&self, params: &Params, state: &ModelState, device: &Device) -> Result<Box<dyn Classifier>, LabError> {
+        for spec in self.params {
+            match params.get(spec.key) {
+                Some(v) => spec.validate(v).map_err(LabError::InvalidParam)?,
+                None => return Err(LabError::InvalidParam(format!("{} is missing", spec.key))),
+            }
+        }
+        (self.restore)(params, state, device)
     }
 }
 

@@ -1,14 +1,14 @@
 //! A fully connected network trained by minibatch gradient descent: the engine behind the MLP and
 //! logistic regression (a network without hidden layers), so both share one tested code path.
 
-use super::{Classifier, StepOutput, TrainData};
+use super::{Classifier, ModelState, StepOutput, TrainData};
 use crate::error::LabError;
 use crate::rng::Rng;
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::activation::{gelu, log_softmax, relu, sigmoid, softmax, tanh};
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activation {
@@ -77,8 +77,14 @@ struct Layers {
 pub struct Net {
     layers: Layers,
     activation: Activation,
-    optim: ModuleOptimizer,
     cfg: NetConfig,
+    /// `None` for a network restored from a model file: it predicts, and has nothing to train on.
+    trainer: Option<Trainer>,
+}
+
+/// What training needs beyond the weights.
+struct Trainer {
+    optim: ModuleOptimizer,
     x: Tensor<2>,
     /// `[n, C]`
     y: Tensor<2>,
@@ -118,9 +124,7 @@ impl Net {
             OptimizerKind::Sgd => SgdConfig::new().init(),
             OptimizerKind::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
         };
-        Ok(Self {
-            layers: Layers { layers },
-            activation: cfg.activation,
+        let trainer = Trainer {
             optim,
             x: data.x.clone(),
             y: data.y_onehot.clone(),
@@ -128,8 +132,24 @@ impl Net {
             rng: Rng::derive(seed, 0xBA7C),
             order: (0..data.n()).collect(),
             cursor: usize::MAX,
-            cfg,
-        })
+        };
+        Ok(Self { layers: Layers { layers }, activation: cfg.activation, cfg, trainer: Some(trainer) })
+    }
+
+    /// A trained network from its saved weights (`layer{i}.weight` `[d_in, d_out]`,
+    /// `layer{i}.bias` `[1, d_out]`), for prediction only.
+    pub fn restore(cfg: NetConfig, state: &ModelState, device: &Device) -> Result<Self, LabError> {
+        let mut layers = Vec::new();
+        for i in 0..=cfg.hidden.len() {
+            let weight = state.tensor(&format!("layer{i}.weight"), device)?;
+            let bias = state.tensor(&format!("layer{i}.bias"), device)?;
+            let [d_in, d_out] = weight.dims();
+            if bias.dims() != [1, d_out] || (i < cfg.hidden.len() && d_out != cfg.hidden[i]) || layers.last().is_some_and(|l: &Linear| l.weight.dims()[1] != d_in) {
+                return Err(LabError::Data(format!("the saved layer {i} does not fit the network's shape")));
+            }
+            layers.push(Linear { weight: Param::from_tensor(weight), bias: Some(Param::from_tensor(bias.reshape([d_out]))) });
+        }
+        Ok(Self { layers: Layers { layers }, activation: cfg.activation, cfg, trainer: None })
     }
 
     /// Logits `[n, n_classes]`.
@@ -145,19 +165,19 @@ impl Net {
     }
 
     /// The next minibatch: the whole set, or the next slice of a seeded per-epoch permutation.
-    fn batch(&mut self) -> (Tensor<2>, Tensor<2>) {
-        if self.cfg.batch >= self.n {
-            return (self.x.clone(), self.y.clone());
+    fn batch(t: &mut Trainer, batch: usize) -> (Tensor<2>, Tensor<2>) {
+        if batch >= t.n {
+            return (t.x.clone(), t.y.clone());
         }
-        if self.cursor >= self.n {
-            self.rng.shuffle(&mut self.order);
-            self.cursor = 0;
+        if t.cursor >= t.n {
+            t.rng.shuffle(&mut t.order);
+            t.cursor = 0;
         }
-        let end = (self.cursor + self.cfg.batch).min(self.n);
-        let idx: Vec<i64> = self.order[self.cursor..end].iter().map(|&i| i as i64).collect();
-        self.cursor = end;
-        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx.clone(), [idx.len()]), &self.x.device());
-        (self.x.clone().select(0, idx.clone()), self.y.clone().select(0, idx))
+        let end = (t.cursor + batch).min(t.n);
+        let idx: Vec<i64> = t.order[t.cursor..end].iter().map(|&i| i as i64).collect();
+        t.cursor = end;
+        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx.clone(), [idx.len()]), &t.x.device());
+        (t.x.clone().select(0, idx.clone()), t.y.clone().select(0, idx))
     }
 
     /// Mean cross-entropy plus the L1/L2 penalties on the weights (not the biases).
@@ -182,11 +202,14 @@ impl Net {
 impl Classifier for Net {
     /// One optimiser update on one minibatch.
     fn step(&mut self) -> Result<StepOutput, LabError> {
-        let (x, y) = self.batch();
+        let batch = self.cfg.batch;
+        let Some(t) = self.trainer.as_mut() else { return Ok(StepOutput { loss: None, converged: true }) };
+        let (x, y) = Self::batch(t, batch);
         let loss = self.loss(x, y);
         let grads = GradientsParams::from_grads(loss.backward(), &self.layers);
         let layers = self.layers.clone();
-        self.layers = self.optim.step(self.cfg.lr, layers, grads);
+        let t = self.trainer.as_mut().expect("checked above");
+        self.layers = t.optim.step(self.cfg.lr, layers, grads);
         Ok(StepOutput { loss: Some(loss.detach().without_autodiff()), converged: false })
     }
 
@@ -194,5 +217,16 @@ impl Classifier for Net {
         // `valid()` drops autodiff so inference records no graph.
         let layers = self.layers.valid();
         softmax(Self::logits(&layers, self.activation, x.without_autodiff()), 1)
+    }
+
+    fn state(&self) -> Vec<(String, Tensor<2>)> {
+        let mut out = Vec::new();
+        for (i, l) in self.layers.layers.iter().enumerate() {
+            out.push((format!("layer{i}.weight"), l.weight.val()));
+            if let Some(b) = &l.bias {
+                out.push((format!("layer{i}.bias"), b.val().unsqueeze::<2>()));
+            }
+        }
+        out
     }
 }
