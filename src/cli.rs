@@ -420,9 +420,9 @@ fn source(d: &DataArgs, link: Option<&AppState>, quiet: bool) -> Result<Source, 
                 if !(d.label.is_none() && d.types.is_empty() && d.missing.is_none()) {
                     return Err(usage("--label, --type and --missing apply to CSV files; the link's data is a toy dataset"));
                 }
-                let generated = data::generate(&l.data);
-                // The page's edits: erased points leave, drawn points join.
-                let all = data::split(&generated, 1.0, l.data.seed, &l.removed, &l.added).train;
+                // The page's edits: erased points leave, drawn points join (in row order, so a folds
+                // file lines up with the generated points).
+                let all = data::edited(&data::generate(&l.data), &l.removed, &l.added);
                 return Ok(Source::Points { data: all, name: format!("{} (toy dataset from the link)", l.data.kind.key()) });
             }
             None => return Err(usage("Give the data with --data FILE.csv.")),
@@ -635,6 +635,7 @@ fn eval_cmd(a: EvalArgs, quiet: bool) -> Result<(), Failure> {
     for f in 0..folds.count {
         let (train_idx, test_idx) = folds.split(f);
         if test_idx.is_empty() {
+            eprintln!("note: fold {} has no usable rows to test; skipped", f + 1);
             continue;
         }
         let pick = |idx: &[usize]| idx.iter().map(|&i| usable.rows[i]).collect::<Vec<usize>>();

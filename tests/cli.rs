@@ -175,6 +175,20 @@ fn a_share_link_gives_the_same_run_as_its_flags() {
     let via_flags = json(&["eval", "--data", &iris, "--model", "mlp", "-p", "layers=8", "-p", "lr=0.05", "--steps", "60", "--seed", "7", "--json"]);
     assert_eq!(via_link["fold_accuracy"], via_flags["fold_accuracy"]);
     assert_eq!(via_link["params"], via_flags["params"]);
+    // A link that carries its (small) file needs no --data; one that only names it asks for it.
+    let mut with_file = state.clone();
+    let bytes = std::fs::read(&iris).unwrap();
+    with_file.csv = Some(boundary_lab::state::CsvChoice {
+        name: "iris.csv".into(),
+        hash: boundary_lab::data::table::content_hash(&bytes),
+        data: boundary_lab::data::table::pack_for_link(&bytes),
+        ..Default::default()
+    });
+    let embedded = json(&["eval", "--link", &with_file.to_hash(), "--json"]);
+    assert_eq!(embedded["fold_accuracy"], via_link["fold_accuracy"]);
+    with_file.csv.as_mut().unwrap().data = None;
+    let err = fails(&["eval", "--link", &with_file.to_hash()], 2);
+    assert!(err.contains("does not carry it"), "{err}");
     // Without --data the link's own toy dataset is used.
     let toy = json(&["eval", "--link", &link, "--json", "--cv", "3"]);
     assert_eq!(toy["rows"], state.data.n);

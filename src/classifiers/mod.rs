@@ -277,25 +277,26 @@ impl ModelSpec {
         self.params.iter().find(|p| p.key == key)
     }
 
-    /// Validates `params` against this spec, then builds.
-    pub fn build(&self, params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
+    /// Every parameter of this classifier is present and valid.
+    fn validate(&self, params: &Params) -> Result<(), LabError> {
         for spec in self.params {
             match params.get(spec.key) {
                 Some(v) => spec.validate(v).map_err(LabError::InvalidParam)?,
                 None => return Err(LabError::InvalidParam(format!("{} is missing", spec.key))),
             }
         }
+        Ok(())
+    }
+
+    /// Validates `params` against this spec, then builds.
+    pub fn build(&self, params: &Params, data: &TrainData, seed: u64) -> Result<Box<dyn Classifier>, LabError> {
+        self.validate(params)?;
         (self.builder)(params, data, seed)
     }
 
     /// Validates `params`, then rebuilds a trained model from `state` on `device`.
     pub fn restore(&self, params: &Params, state: &ModelState, device: &Device) -> Result<Box<dyn Classifier>, LabError> {
-        for spec in self.params {
-            match params.get(spec.key) {
-                Some(v) => spec.validate(v).map_err(LabError::InvalidParam)?,
-                None => return Err(LabError::InvalidParam(format!("{} is missing", spec.key))),
-            }
-        }
+        self.validate(params)?;
         (self.restore)(params, state, device)
     }
 }

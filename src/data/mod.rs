@@ -131,6 +131,23 @@ pub struct DrawnPoint {
     pub class: u32,
 }
 
+/// `data` with the user's edits, in order: the points at `removed` left out, `added` appended (a
+/// 2-D dataset only; a drawn point's class is clamped to the dataset's classes).
+pub fn edited(data: &Dataset, removed: &[usize], added: &[DrawnPoint]) -> Dataset {
+    let keep: Vec<usize> = (0..data.len()).filter(|i| !removed.contains(i)).collect();
+    let mut out = data.subset(&keep);
+    if data.dim == 2 && !added.is_empty() {
+        out.extend(&drawn(added, data.n_classes));
+    }
+    out
+}
+
+fn drawn(added: &[DrawnPoint], n_classes: usize) -> Dataset {
+    let points = added.iter().map(|p| [p.x, p.y]).collect();
+    let labels = added.iter().map(|p| p.class.min(n_classes as u32 - 1)).collect();
+    Dataset::new_2d(points, labels, n_classes)
+}
+
 /// Train and test sets, derived deterministically from a dataset, the user's edits and a seed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Split {
@@ -157,10 +174,8 @@ pub fn split(data: &Dataset, frac: f64, seed: u64, removed: &[usize], added: &[D
     rng.shuffle(&mut train_idx);
     rng.shuffle(&mut test_idx);
     let mut train = data.subset(&train_idx);
-    let drawn: Vec<[f32; 2]> = added.iter().map(|p| [p.x, p.y]).collect();
-    if data.dim == 2 && !drawn.is_empty() {
-        let labels = added.iter().map(|p| p.class.min(data.n_classes as u32 - 1)).collect();
-        train.extend(&Dataset::new_2d(drawn, labels, data.n_classes));
+    if data.dim == 2 && !added.is_empty() {
+        train.extend(&drawn(added, data.n_classes));
     }
     Split { train, test: data.subset(&test_idx) }
 }
@@ -177,6 +192,15 @@ mod tests {
         assert_eq!(s.train.class_counts(), vec![80, 80, 80]);
         assert_eq!(s, split(&d, 0.8, 1, &[], &[]));
         assert_ne!(s, split(&d, 0.8, 2, &[], &[]));
+    }
+
+    #[test]
+    fn edited_keeps_row_order() {
+        let d = toy::generate(&ToyConfig { n: 10, ..Default::default() });
+        let e = edited(&d, &[1, 5], &[DrawnPoint { x: 0.5, y: 0.5, class: 9 }]);
+        assert_eq!(e.len(), 9);
+        assert_eq!(e.row(1), d.row(2));
+        assert_eq!((e.row(8), e.y[8]), (&[0.5f32, 0.5][..], 1), "a drawn point's class is clamped");
     }
 
     #[test]
