@@ -130,9 +130,11 @@ impl ParamSpec {
     }
 }
 
-/// Shortest text that parses back to exactly `v` (Rust's `Display` for f64 is round-trip exact).
+/// Shortest text that parses back to exactly `v` (Rust's `Display` and `LowerExp` for f64 are
+/// round-trip exact); very small and very large values in exponent form (`1e-9`, not
+/// `0.000000001`).
 pub fn format_float(v: f64) -> String {
-    format!("{v}")
+    if v != 0.0 && v.is_finite() && (v.abs() < 1e-4 || v.abs() >= 1e15) { format!("{v:e}") } else { format!("{v}") }
 }
 
 /// A validated set of values for one classifier's `ParamSpec`s.
