@@ -251,3 +251,21 @@ fn the_wgpu_device_gives_the_cpus_results_or_says_it_fell_back() {
     assert!(device.starts_with("wgpu: ") || err.contains("no GPU adapter"), "{device} / {err}");
     assert_eq!(gpu["fold_accuracy"], cpu["fold_accuracy"], "on {device}");
 }
+
+#[test]
+fn data_can_come_from_standard_input() {
+    use std::io::Write;
+    let iris = std::fs::read(sample("iris.csv")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["eval", "--data", "-", "--model", "gnb", "--json", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&iris).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let piped: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from_file = json(&["eval", "--data", &sample("iris.csv"), "--model", "gnb", "--json"]);
+    assert_eq!(piped["fold_accuracy"], from_file["fold_accuracy"]);
+}
