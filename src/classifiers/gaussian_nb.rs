@@ -62,8 +62,14 @@ impl GaussianNb {
         // Centred second moment: sum over the class of (x - mean_c)^2.
         let centred = x.clone() - onehot.clone().matmul(means.clone()); // [n, d]
         let vars = onehot.transpose().matmul(centred.powi_scalar(2)).div(per_class); // [C, d]
-        // scikit-learn: epsilon = var_smoothing * max over features of the overall variance.
-        let overall = (x.clone() - x.mean_dim(0)).powi_scalar(2).sum_dim(0).div_scalar(n); // [1, d]
+        // scikit-learn: epsilon = var_smoothing * max over features of the overall variance, here
+        // by the law of total variance from the class moments, so no further [n, d] temporary is
+        // formed (a million rows: 80 MB less at the peak).
+        let share = counts.clone().div_scalar(n); // [1, C]
+        let mu = share.clone().matmul(means.clone()); // [1, d]
+        let within = share.clone().matmul(vars.clone());
+        let between = share.matmul((means.clone() - mu).powi_scalar(2));
+        let overall = within + between; // [1, d]
         let eps = overall.max().mul_scalar(var_smoothing).unsqueeze::<2>(); // [1, 1]
         let vars = (vars + eps).clamp_min(1e-12);
         Self { means, vars, priors: counts.div_scalar(n) }
