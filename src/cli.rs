@@ -725,6 +725,9 @@ fn fit_cmd(a: FitArgs, rules: bool, quiet: bool) -> Result<(), Failure> {
     if !rules && a.out.is_none() {
         return Err(usage("fit needs --out FILE.json, the model file to write"));
     }
+    if rules && s.spec.family != classifiers::Family::RuleBased {
+        return Err(not_a_rule_learner(s.spec));
+    }
     let src = source(&a.data, s.link.as_ref(), quiet)?;
     let b = backend(a.model.run.device);
     let usable = src.usable()?;
@@ -736,9 +739,7 @@ fn fit_cmd(a: FitArgs, rules: bool, quiet: bool) -> Result<(), Failure> {
     let model = train(&s, data, &pb)?;
     pb.finish_and_clear();
     if rules {
-        let program = model.program().ok_or_else(|| {
-            usage(format!("'{}' is not a rule learner: it has no program to print. Rule learners: none yet in this build.", s.spec.name))
-        })?;
+        let program = model.program().ok_or_else(|| not_a_rule_learner(s.spec))?;
         println!("{}", program.text.trim_end());
         eprintln!("{} rules, {} literals", program.rules, program.literals);
     }
@@ -749,6 +750,12 @@ fn fit_cmd(a: FitArgs, rules: bool, quiet: bool) -> Result<(), Failure> {
         eprintln!("trained {} on {n} rows in {:.2} s ({}); wrote {}", params_line(&s), t0.elapsed().as_secs_f64(), b.description, out.display());
     }
     Ok(())
+}
+
+fn not_a_rule_learner(spec: &ModelSpec) -> Failure {
+    let learners: Vec<&str> = classifiers::REGISTRY.iter().filter(|m| m.family == classifiers::Family::RuleBased).map(|m| m.name).collect();
+    let known = if learners.is_empty() { "none in this build yet".to_string() } else { learners.join(", ") };
+    usage(format!("'{}' is not a rule learner: it has no program to print. Rule learners: {known}.", spec.name))
 }
 
 fn predict_cmd(a: PredictArgs, quiet: bool) -> Result<(), Failure> {

@@ -228,6 +228,8 @@ pub enum Family {
     Linear,
     InstanceBased,
     Probabilistic,
+    /// Learns a readable program ([`Classifier::program`]).
+    RuleBased,
 }
 
 impl Family {
@@ -237,6 +239,7 @@ impl Family {
             Family::Linear => "linear model",
             Family::InstanceBased => "instance-based",
             Family::Probabilistic => "probabilistic",
+            Family::RuleBased => "rule learner",
         }
     }
 }
