@@ -5,3 +5,4 @@
 //! follow.
 
 pub mod learn;
+pub mod print;
