@@ -58,6 +58,7 @@ mod planes {
             n_classes: 2,
             class_names: vec!["a".into(), "b".into()],
             feature_names: (0..dim).map(|k| format!("f{k}")).collect(),
+            sources: Vec::new(),
         }
     }
 

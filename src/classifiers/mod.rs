@@ -311,6 +311,7 @@ pub static REGISTRY: &[&ModelSpec] = &[
     &logistic::SPEC,
     &knn::SPEC,
     &gaussian_nb::SPEC,
+    &fold::SPEC,
 ];
 
 pub fn find(name: &str) -> Option<&'static ModelSpec> {

@@ -21,6 +21,19 @@ pub struct Dataset {
     pub class_names: Vec<String>,
     /// Display names of the feature axes.
     pub feature_names: Vec<String>,
+    /// Where each dimension comes from in the user's table (how a standardised number maps back
+    /// to the file's units, which one-hot dimensions form one categorical column); empty: every
+    /// dimension is a number as it is, named by `feature_names` (toy data).
+    pub sources: Vec<FeatureSource>,
+}
+
+/// The column of the user's table behind one encoded dimension.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeatureSource {
+    /// `encoded = (value - mean) / std`.
+    Numeric { column: String, mean: f64, std: f64 },
+    /// 1 when the column has this level, else 0.
+    Level { column: String, level: String },
 }
 
 impl Dataset {
@@ -33,7 +46,17 @@ impl Dataset {
             n_classes,
             class_names: (0..n_classes).map(|c| c.to_string()).collect(),
             feature_names: vec!["x1".into(), "x2".into()],
+            sources: Vec::new(),
         }
+    }
+
+    /// The source of dimension `d` (toy data: the number itself).
+    pub fn source(&self, d: usize) -> FeatureSource {
+        self.sources.get(d).cloned().unwrap_or_else(|| FeatureSource::Numeric {
+            column: self.feature_names.get(d).cloned().unwrap_or_else(|| format!("x{}", d + 1)),
+            mean: 0.0,
+            std: 1.0,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -65,6 +88,7 @@ impl Dataset {
             n_classes: self.n_classes,
             class_names: self.class_names.clone(),
             feature_names: self.feature_names.clone(),
+            sources: self.sources.clone(),
         }
     }
 

@@ -1044,6 +1044,21 @@ impl Encoding {
         names
     }
 
+    /// Per encoded dimension, the column behind it.
+    pub fn sources(&self) -> Vec<crate::data::FeatureSource> {
+        use crate::data::FeatureSource;
+        let mut out = Vec::new();
+        for f in &self.features {
+            match &f.kind {
+                FeatureKind::Numeric { mean, std, .. } => out.push(FeatureSource::Numeric { column: f.column.clone(), mean: *mean, std: *std }),
+                FeatureKind::Categorical { levels, .. } => {
+                    out.extend(levels.iter().map(|l| FeatureSource::Level { column: f.column.clone(), level: l.clone() }))
+                }
+            }
+        }
+        out
+    }
+
     /// Row-major `[rows.len(), dim]` features of `rows`, and the number of missing cells filled.
     pub fn features(&self, table: &Table, rows: &[usize]) -> Result<(Vec<f32>, usize), TableError> {
         let columns = self.columns(table)?;
@@ -1113,6 +1128,7 @@ impl Encoding {
             n_classes: self.classes.len(),
             class_names: self.classes.clone(),
             feature_names: self.feature_names(),
+            sources: self.sources(),
         };
         Ok((data, imputed))
     }

@@ -100,6 +100,8 @@ pub struct Printed {
 
 struct Printer<'a> {
     cols: &'a [RawColumn],
+    /// Per column `(mean, std)`: thresholds learnt on standardised numbers print in the file's units.
+    units: &'a [(f64, f64)],
     /// Exception rules already printed, with their head number.
     heads: Vec<(Rule, usize)>,
     lines: Vec<String>,
@@ -110,16 +112,25 @@ impl Printer<'_> {
     /// The body of a clause: feature tests, then `not abN(X)` for each exception.
     fn body(&mut self, rule: &Rule) -> String {
         let mut parts = Vec::new();
-        let mut var = 0;
+        // One variable per numeric feature of the clause: `f(X,N1), N1>2, N1=<5`.
+        let mut vars: Vec<usize> = Vec::new();
         for l in &rule.body {
             let col = &self.cols[l.feature];
             let p = predicate(&col.name);
             self.literals += 1;
             match (l.op, l.value) {
                 (Op::Le | Op::Gt, Cell::Num(t)) => {
-                    var += 1;
                     let op = if l.op == Op::Le { "=<" } else { ">" };
-                    parts.push(format!("{p}(X,N{var}), N{var}{op}{}", number(t)));
+                    let (mean, std) = self.units.get(l.feature).copied().unwrap_or((0.0, 1.0));
+                    let bound = number(mean + std * t);
+                    match vars.iter().position(|&f| f == l.feature) {
+                        Some(k) => parts.push(format!("N{}{op}{bound}", k + 1)),
+                        None => {
+                            vars.push(l.feature);
+                            let v = vars.len();
+                            parts.push(format!("{p}(X,N{v}), N{v}{op}{bound}"));
+                        }
+                    }
                 }
                 (Op::Eq | Op::Ne, Cell::Str(s)) => {
                     let text = col.strings.get(s as usize).map(String::as_str).unwrap_or("");
@@ -144,16 +155,19 @@ impl Printer<'_> {
         }
         let n = self.heads.len() + 1;
         self.heads.push((rule.clone(), n));
+        // The clause's line comes before those of the exceptions its body introduces.
+        let slot = self.lines.len();
+        self.lines.push(String::new());
         let body = self.body(rule);
-        self.lines.push(format!("ab{n}(X) :- {body}."));
+        self.lines[slot] = format!("ab{n}(X) :- {body}.");
         n
     }
 }
 
 /// Prints an ordered rule list: `label(X,'class') :- ...` per rule, in order (the first rule that
 /// covers a row decides), each followed by the exception clauses it introduces.
-pub fn print(rules: &[(u32, Rule)], cols: &[RawColumn], label: &str, classes: &[String]) -> Printed {
-    let mut p = Printer { cols, heads: Vec::new(), lines: Vec::new(), literals: 0 };
+pub fn print(rules: &[(u32, Rule)], cols: &[RawColumn], units: &[(f64, f64)], label: &str, classes: &[String]) -> Printed {
+    let mut p = Printer { cols, units, heads: Vec::new(), lines: Vec::new(), literals: 0 };
     let head = predicate(label);
     let mut clauses = 0;
     for (class, rule) in rules {
@@ -191,7 +205,7 @@ mod tests {
             body: vec![lit(0, Op::Gt, Cell::Num(2.45)), lit(1, Op::Ne, Cell::Str(red)), lit(0, Op::Gt, Cell::Num(1.0))],
             exceptions: vec![Rule { body: vec![lit(2, Op::Le, Cell::Num(1.75))], exceptions: vec![] }],
         };
-        let p = print(&[(1, rule)], &cols, "label", &["no".into(), "yes".into()]);
+        let p = print(&[(1, rule)], &cols, &[], "label", &["no".into(), "yes".into()]);
         assert_eq!(
             p.text,
             "label(X,'yes') :- petal_len(X,N1), N1>2.45, not color(X,'red'), not ab1(X).\nab1(X) :- width(X,N1), N1=<1.75."
@@ -208,7 +222,7 @@ mod tests {
             exceptions: vec![Rule { body: vec![lit(0, Op::Le, Cell::Num(0.2))], exceptions: vec![] }, shared.clone()],
         };
         let b = Rule { body: vec![lit(0, Op::Gt, Cell::Num(-1.0))], exceptions: vec![shared] };
-        let p = print(&[(0, a), (1, b)], &cols, "class", &["a".into(), "b".into()]);
+        let p = print(&[(0, a), (1, b)], &cols, &[(0.0, 1.0), (0.0, 1.0)], "class", &["a".into(), "b".into()]);
         assert_eq!(
             p.text,
             "class(X,'a') :- y(X,N1), N1>0, x(X,N2), N2>0.2, not ab1(X).\n\
