@@ -72,6 +72,8 @@ pub struct Snapshot {
     pub grid: usize,
     pub n_classes: usize,
     pub overlays: Vec<ResolvedOverlay>,
+    /// A rule learner's program at this step (host data, nothing read back).
+    pub program: Option<crate::classifiers::Program>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -241,6 +243,7 @@ impl Session {
             grid: self.grid,
             n_classes: c,
             overlays: resolved,
+            program: self.model.program(),
         })
     }
 

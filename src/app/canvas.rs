@@ -162,11 +162,31 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, b: Bounds, size: usize, kind: Ov
                 ctx.set_fill_style_str("#111111");
                 ctx.fill();
             }
-            OverlayKind::Boxes if half >= 2 => {
+            OverlayKind::Boxes | OverlayKind::HatchedBoxes if half >= 2 => {
+                // Pixel rectangle, clamped just outside the canvas (unbounded sides are far away).
+                let clamp = |v: f32| v.clamp(-2.0, size as f32 + 2.0) as f64;
                 let (x0, y0) = viz::data_to_pixel(b, size, row[0], row[half + 1]);
                 let (x1, y1) = viz::data_to_pixel(b, size, row[half], row[1]);
+                let (x0, y0, x1, y1) = (clamp(x0), clamp(y0), clamp(x1), clamp(y1));
                 ctx.set_stroke_style_str(&colour);
-                ctx.stroke_rect(x0 as f64, y0 as f64, (x1 - x0) as f64, (y1 - y0) as f64);
+                ctx.set_line_width(2.0);
+                ctx.stroke_rect(x0, y0, x1 - x0, y1 - y0);
+                if kind == OverlayKind::HatchedBoxes {
+                    ctx.save();
+                    ctx.begin_path();
+                    ctx.rect(x0, y0, x1 - x0, y1 - y0);
+                    ctx.clip();
+                    ctx.set_line_width(1.0);
+                    ctx.begin_path();
+                    let mut k = x0 - (y1 - y0);
+                    while k < x1 {
+                        ctx.move_to(k, y1);
+                        ctx.line_to(k + (y1 - y0), y0);
+                        k += 7.0;
+                    }
+                    ctx.stroke();
+                    ctx.restore();
+                }
             }
             _ => {}
         }

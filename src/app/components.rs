@@ -852,6 +852,16 @@ impl App {
                     <span><i class="dot hollow"></i>{ "test point" }</span>
                     <span><i class="cross">{ "×" }</i>{ "misclassified" }</span>
                 </div>
+                { for snap.and_then(|s| s.program.as_ref()).map(|p| html! {
+                    <div class="program">
+                        <h3>{ "Learnt program" }</h3>
+                        <p class="hint" data-testid="program-size">{ format!(
+                            "{} rules, {} literals. Read top to bottom: the first rule whose body holds gives the class;                              'not abN(X)' is an exception. The rule search runs on the CPU (it is combinatorial, not tensor work).",
+                            p.rules, p.literals
+                        ) }</p>
+                        <pre data-testid="program">{ if p.text.is_empty() { "(no rule yet)".to_string() } else { p.text.clone() } }</pre>
+                    </div>
+                }) }
             </section>
         }
     }

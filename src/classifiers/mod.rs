@@ -139,6 +139,8 @@ pub enum OverlayKind {
     Markers,
     Arrows,
     Boxes,
+    /// Boxes drawn hatched: regions carved out of another (a rule's exceptions).
+    HatchedBoxes,
 }
 
 pub enum OverlayCoords {

@@ -174,6 +174,33 @@ await test('CPU fallback: without WebGPU the same link trains to done on cpu', a
   } finally { await browser.close(); }
 });
 
+await test('Rules: FOLD-SE grows its program step by step, prints it and draws its regions', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(`${origin}/#dataset=moons&n=500&noise=0.2&seed=3&model=fold&backend=cpu`);
+    await page.waitForSelector('[data-testid=step]:not([disabled])');
+    // One step, one rule.
+    await page.click('[data-testid=step]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.step === '1');
+    await page.waitForSelector('[data-testid=program]');
+    const first = await page.textContent('[data-testid=program]');
+    assert(/^label\(X,'[01]'\) :- /.test(first), `first rule: ${first}`);
+    assert(first.split('\n').filter((l) => l.startsWith('label(')).length === 1, `one top-level rule after one step: ${first}`);
+    await page.click('[data-testid=play]');
+    const s = await waitFinished(page, 60_000);
+    assert(s.state === 'done' && s.train >= 0.9, JSON.stringify(s));
+    const text = await page.textContent('[data-testid=program]');
+    const size = await page.textContent('[data-testid=program-size]');
+    console.log('     program:', JSON.stringify(text), size.split('.')[0]);
+    assert(text.split('\n').filter((l) => l.startsWith('label(')).length >= 2, text);
+    assert(/\d+ rules, \d+ literals/.test(size), size);
+    const shares = await classColourShares(page);
+    assert(shares.orange > 0.1 && shares.blue > 0.1, JSON.stringify(shares));
+    await page.screenshot({ path: path.join(outDir, 'fold.png') });
+  } finally { await browser.close(); }
+});
+
 await test('CPU: every registered classifier trains from the model menu; bad links give notes, not crashes', async () => {
   const browser = await launch(false);
   try {

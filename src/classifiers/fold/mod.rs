@@ -16,7 +16,7 @@
 pub mod learn;
 pub mod print;
 
-use super::{Classifier, Family, ModelSpec, ModelState, Program, StepOutput, TrainData};
+use super::{Classifier, Family, ModelSpec, ModelState, Overlay, OverlayCoords, OverlayKind, Program, StepOutput, TrainData};
 use crate::data::{Dataset, FeatureSource};
 use crate::error::LabError;
 use crate::params::{ParamKind, ParamSpec, Params};
@@ -186,6 +186,13 @@ impl Test {
         }
     }
 
+    /// Narrows the box `lo..hi` (per dimension) to where this test holds, for threshold tests.
+    fn clip(&self, lo: &mut [f32], hi: &mut [f32]) {
+        if let Test::Threshold { dim, le, t } = *self {
+            if le { hi[dim] = hi[dim].min(t) } else { lo[dim] = lo[dim].max(t) }
+        }
+    }
+
     fn max_dim(&self) -> usize {
         match *self {
             Test::Threshold { dim, .. } | Test::Hot { dim, .. } => dim,
@@ -269,6 +276,42 @@ impl Classifier for Fold {
         }
         let unclassified = remaining.div_scalar(self.n_classes.max(1) as f64);
         Tensor::cat(per_class, 1) + unclassified
+    }
+
+    /// Two-feature data: each rule's region (the box its thresholds carve, up to its exceptions)
+    /// in its class colour, and the first level of exceptions hatched inside it. With more
+    /// features a rule's region is not a box in the shown plane, so none is drawn.
+    fn overlays(&self) -> Vec<Overlay> {
+        if self.dim != 2 || self.compiled.is_empty() {
+            return Vec::new();
+        }
+        // Far outside any view: an unbounded side.
+        const FAR: f32 = 1e4;
+        let region = |tests: &[Test], lo: &[f32], hi: &[f32]| {
+            let (mut lo, mut hi) = (lo.to_vec(), hi.to_vec());
+            for t in tests {
+                t.clip(&mut lo, &mut hi);
+            }
+            (lo, hi)
+        };
+        let (mut rules, mut rule_classes, mut exceptions, mut exception_classes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (class, node) in &self.compiled {
+            let (lo, hi) = region(&node.tests, &[-FAR; 2], &[FAR; 2]);
+            for e in &node.exceptions {
+                let (elo, ehi) = region(&e.tests, &lo, &hi);
+                if elo.iter().zip(&ehi).all(|(a, b)| a < b) {
+                    exceptions.extend(elo.iter().chain(&ehi));
+                    exception_classes.push(*class);
+                }
+            }
+            rules.extend(lo.iter().chain(&hi));
+            rule_classes.push(*class);
+        }
+        let mut out = vec![Overlay { label: "rule".into(), kind: OverlayKind::Boxes, coords: OverlayCoords::Host(rules), classes: rule_classes }];
+        if !exceptions.is_empty() {
+            out.push(Overlay { label: "exception".into(), kind: OverlayKind::HatchedBoxes, coords: OverlayCoords::Host(exceptions), classes: exception_classes });
+        }
+        out
     }
 
     /// The compiled rule list as two tables (see [`restore`]).
