@@ -98,6 +98,8 @@ pub struct App {
     paste: NodeRef,
     /// The plane of feature space on the view.
     plane: Plane,
+    /// A rule learner's proof for the point the user clicked: the point's description and the text.
+    proof: Option<(String, String)>,
 }
 
 /// A minimal event-listener guard (removes the listener when dropped).
@@ -181,6 +183,7 @@ impl App {
         self.plane = self.plane_now();
         self.bounds = self.plane.bounds(&self.generated, 0.1);
         self.snapshot = None;
+        self.proof = None;
         self.steps_per_sec = None;
         self.error = None;
         self.session = None;
@@ -343,6 +346,34 @@ impl App {
     }
 }
 
+impl App {
+    /// The proof for the shown point nearest to a canvas position (within 10 pixels), if the
+    /// model gives proofs.
+    fn explain_at(&self, px: f32, py: f32) -> Option<(String, String)> {
+        let session = self.session.as_ref()?.borrow();
+        let (x, y) = viz::pixel_to_data(self.bounds, VIEW as usize, px, py);
+        let radius = 10.0 * (self.bounds.x.1 - self.bounds.x.0) / VIEW as f32;
+        let sets = [(session.train_set(), "training"), (session.test_set(), "test")];
+        let mut best: Option<(f32, &[f32], &str, u32)> = None;
+        for (set, kind) in sets {
+            if kind == "test" && !self.state.show_test {
+                continue;
+            }
+            for i in 0..set.len() {
+                let (a, b) = self.plane.project(set.row(i));
+                let d = (a - x).powi(2) + (b - y).powi(2);
+                if d <= radius * radius && best.is_none_or(|(bd, ..)| d < bd) {
+                    best = Some((d, set.row(i), kind, set.y[i]));
+                }
+            }
+        }
+        let (_, row, kind, label) = best?;
+        let text = session.model().explain(row)?;
+        let class = self.generated.class_names.get(label as usize).cloned().unwrap_or_default();
+        Some((format!("A {kind} point of class '{class}':"), text))
+    }
+}
+
 impl Component for App {
     type Message = Msg;
     type Properties = ();
@@ -383,6 +414,7 @@ impl Component for App {
             waiting_for_file: false,
             paste: NodeRef::default(),
             plane,
+            proof: None,
         };
         app.load_link_csv(ctx);
         app.write_hash();
@@ -466,6 +498,10 @@ impl Component for App {
                     if steps_per_sec.is_some() {
                         self.steps_per_sec = steps_per_sec;
                     }
+                    // A proof speaks of the program it was made from.
+                    if self.snapshot.as_ref().is_some_and(|old| old.step != snap.step) {
+                        self.proof = None;
+                    }
                     self.snapshot = Some(snap);
                 }
                 DriverEvent::Finished => {
@@ -486,7 +522,10 @@ impl Component for App {
                 }
             },
             Msg::Canvas { px, py, erase } => {
-                if self.canvas_edit(px, py, erase) {
+                // With a model that can explain itself, a click on a point asks why.
+                if !erase && let Some(proof) = self.explain_at(px, py) {
+                    self.proof = Some(proof);
+                } else if self.canvas_edit(px, py, erase) {
                     self.rebuild(ctx);
                 }
             }
@@ -763,7 +802,8 @@ impl App {
                     <button data-testid="reset" onclick={ctx.link().callback(|_| Msg::Reset)}>{ "Reset" }</button>
                     <span class="phase">{ self.phase() }</span>
                 </div>
-                <canvas data-testid="boundary" ref={self.canvas.clone()} width={VIEW.to_string()} height={VIEW.to_string()} {onclick} {oncontextmenu}></canvas>
+                <canvas data-testid="boundary" ref={self.canvas.clone()} width={VIEW.to_string()} height={VIEW.to_string()} {onclick} {oncontextmenu}
+                    data-view={format!("{},{},{},{}", self.bounds.x.0, self.bounds.x.1, self.bounds.y.0, self.bounds.y.1)}></canvas>
                 if self.generated.dim == 2 {
                 <div class="brush">
                     <span>{ "Draw:" }</span>
@@ -860,6 +900,13 @@ impl App {
                             p.rules, p.literals
                         ) }</p>
                         <pre data-testid="program">{ if p.text.is_empty() { "(no rule yet)".to_string() } else { p.text.clone() } }</pre>
+                        if let Some((head, text)) = &self.proof {
+                            <h3>{ "Why this point" }</h3>
+                            <p class="hint">{ head.clone() }</p>
+                            <pre data-testid="proof">{ text.clone() }</pre>
+                        } else {
+                            <p class="hint">{ "Click a point on the view to see which rule decides it and which exceptions were checked." }</p>
+                        }
                     </div>
                 }) }
             </section>

@@ -52,6 +52,13 @@ pub trait Classifier {
     fn program(&self) -> Option<Program> {
         None
     }
+
+    /// Why one point (`[dim]` input features) gets its class, as lines of text (a rule learner's
+    /// proof: which rule fired and which exceptions were checked); None where a model has no
+    /// such account.
+    fn explain(&self, _x: &[f32]) -> Option<String> {
+        None
+    }
 }
 
 /// A learned rule program as text, with its size.

@@ -174,11 +174,11 @@ await test('CPU fallback: without WebGPU the same link trains to done on cpu', a
   } finally { await browser.close(); }
 });
 
-await test('Rules: FOLD-SE grows its program step by step, prints it and draws its regions', async () => {
+await test('Rules: FOLD-SE grows its program step by step, prints it, draws its regions and proves a clicked point', async () => {
   const browser = await launch(false);
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await page.goto(`${origin}/#dataset=moons&n=500&noise=0.2&seed=3&model=fold&backend=cpu`);
+    await page.goto(`${origin}/#dataset=moons&n=500&noise=0.2&seed=3&model=fold&backend=cpu&add=0.5:-1.2:0`);
     await page.waitForSelector('[data-testid=step]:not([disabled])');
     // One step, one rule.
     await page.click('[data-testid=step]');
@@ -197,6 +197,17 @@ await test('Rules: FOLD-SE grows its program step by step, prints it and draws i
     assert(/\d+ rules, \d+ literals/.test(size), size);
     const shares = await classColourShares(page);
     assert(shares.orange > 0.1 && shares.blue > 0.1, JSON.stringify(shares));
+    // Clicking the drawn point (the link's add=0.5:-1.2:0) shows its proof instead of adding a point.
+    const count = await page.textContent('[data-testid=point-count]');
+    const [x0, x1, y0, y1] = (await page.getAttribute('[data-testid=boundary]', 'data-view')).split(',').map(Number);
+    const box = await page.locator('[data-testid=boundary]').boundingBox();
+    await page.mouse.click(box.x + (0.5 - x0) / (x1 - x0) * box.width, box.y + (y1 - -1.2) / (y1 - y0) * box.height);
+    await page.waitForSelector('[data-testid=proof]');
+    const proof = await page.textContent('[data-testid=proof]');
+    console.log('     proof:', JSON.stringify(proof));
+    assert(/^Rule 1 \(class '[01]'\): x[12] = /.test(proof), proof);
+    assert(/=> (rule \d+ fires: class '[01]'|no rule covers)/.test(proof), proof);
+    assert(await page.textContent('[data-testid=point-count]') === count, 'the click added no point');
     await page.screenshot({ path: path.join(outDir, 'fold.png') });
   } finally { await browser.close(); }
 });

@@ -27,7 +27,7 @@ fn quoted(s: &str) -> String {
 }
 
 /// A threshold rounded to 3 decimals, without trailing zeros.
-fn number(v: f64) -> String {
+pub(super) fn number(v: f64) -> String {
     let s = format!("{:.3}", v);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
