@@ -18,6 +18,15 @@ pub struct Scene<'a> {
     pub show_test: bool,
     /// The plane of feature space shown; points are drawn at their projection onto it.
     pub plane: &'a Plane,
+    /// A rule the user points at: its box (row `rule` of the box overlay) and its points.
+    pub highlight: Option<&'a Highlight>,
+}
+
+/// What to emphasise for one rule of a rule learner.
+pub struct Highlight {
+    pub rule: usize,
+    /// View positions of the points the rule decides.
+    pub points: Vec<(f32, f32)>,
 }
 
 fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
@@ -103,6 +112,37 @@ pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene) {
         for o in &snap.overlays {
             draw_overlay(&ctx, scene.bounds, size, o.kind, &o.coords, o.width, &o.classes);
         }
+    }
+    if let Some(h) = scene.highlight {
+        draw_highlight(&ctx, scene, size, h);
+    }
+}
+
+/// The pointed rule: its box filled translucent with a dark outline, its points ringed.
+fn draw_highlight(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, h: &Highlight) {
+    let boxes = scene.snapshot.and_then(|s| s.overlays.iter().find(|o| o.kind == OverlayKind::Boxes));
+    if let Some(o) = boxes
+        && let Some(row) = o.coords.chunks(o.width.max(1)).nth(h.rule)
+        && o.width >= 4
+    {
+        let half = o.width / 2;
+        let clamp = |v: f32| v.clamp(-2.0, size as f32 + 2.0) as f64;
+        let (x0, y0) = viz::data_to_pixel(scene.bounds, size, row[0], row[half + 1]);
+        let (x1, y1) = viz::data_to_pixel(scene.bounds, size, row[half], row[1]);
+        let (x0, y0, x1, y1) = (clamp(x0), clamp(y0), clamp(x1), clamp(y1));
+        ctx.set_fill_style_str("rgba(255,255,255,0.25)");
+        ctx.fill_rect(x0, y0, x1 - x0, y1 - y0);
+        ctx.set_stroke_style_str("#111111");
+        ctx.set_line_width(3.0);
+        ctx.stroke_rect(x0, y0, x1 - x0, y1 - y0);
+    }
+    ctx.set_stroke_style_str("#111111");
+    ctx.set_line_width(2.0);
+    for &(x, y) in &h.points {
+        let (px, py) = viz::data_to_pixel(scene.bounds, size, x, y);
+        ctx.begin_path();
+        let _ = ctx.arc(px as f64, py as f64, 7.0, 0.0, std::f64::consts::TAU);
+        ctx.stroke();
     }
 }
 

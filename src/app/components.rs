@@ -44,6 +44,8 @@ impl Status {
 }
 
 pub enum Msg {
+    /// The pointer is over a rule of the learnt program (None: left it).
+    Highlight(Option<usize>),
     /// A backend started for this preference (stale ones, from before a switch, are dropped).
     BackendReady(BackendPref, Rc<Backend>),
     Edit(Rc<dyn Fn(&mut AppState)>),
@@ -100,6 +102,8 @@ pub struct App {
     plane: Plane,
     /// A rule learner's proof for the point the user clicked: the point's description and the text.
     proof: Option<(String, String)>,
+    /// The rule under the pointer in the program, and the view positions of the points it decides.
+    highlight: Option<canvas::Highlight>,
 }
 
 /// A minimal event-listener guard (removes the listener when dropped).
@@ -184,6 +188,7 @@ impl App {
         self.bounds = self.plane.bounds(&self.generated, 0.1);
         self.snapshot = None;
         self.proof = None;
+        self.highlight = None;
         self.steps_per_sec = None;
         self.error = None;
         self.session = None;
@@ -307,6 +312,7 @@ impl App {
                     discretize: self.state.discretize,
                     show_test: self.state.show_test,
                     plane: &self.plane,
+                    highlight: self.highlight.as_ref(),
                 },
             );
         }
@@ -347,6 +353,22 @@ impl App {
 }
 
 impl App {
+    /// The view positions of the shown points that top-level rule `rule` decides.
+    fn decided_by(&self, rule: usize) -> Option<canvas::Highlight> {
+        let session = self.session.as_ref()?.borrow();
+        let model = session.model();
+        let mut points = Vec::new();
+        let sets: &[&Dataset] = if self.state.show_test { &[session.train_set(), session.test_set()] } else { &[session.train_set()] };
+        for set in sets {
+            for i in 0..set.len() {
+                if model.deciding_rule(set.row(i)) == Some(rule) {
+                    points.push(self.plane.project(set.row(i)));
+                }
+            }
+        }
+        Some(canvas::Highlight { rule, points })
+    }
+
     /// The proof for the shown point nearest to a canvas position (within 10 pixels), if the
     /// model gives proofs.
     fn explain_at(&self, px: f32, py: f32) -> Option<(String, String)> {
@@ -415,6 +437,7 @@ impl Component for App {
             paste: NodeRef::default(),
             plane,
             proof: None,
+            highlight: None,
         };
         app.load_link_csv(ctx);
         app.write_hash();
@@ -521,6 +544,9 @@ impl Component for App {
                     self.write_hash();
                 }
             },
+            Msg::Highlight(rule) => {
+                self.highlight = rule.and_then(|r| self.decided_by(r));
+            }
             Msg::Canvas { px, py, erase } => {
                 // With a model that can explain itself, a click on a point asks why.
                 if !erase && let Some(proof) = self.explain_at(px, py) {
@@ -854,7 +880,7 @@ impl App {
         }
     }
 
-    fn output_panel(&self, _ctx: &Context<Self>) -> Html {
+    fn output_panel(&self, ctx: &Context<Self>) -> Html {
         let snap = self.snapshot.as_deref();
         let step = snap.map(|s| s.step).unwrap_or(0);
         let train = snap.map(|s| s.train_acc);
@@ -899,7 +925,26 @@ impl App {
                             "{} rules, {} literals. Read top to bottom: the first rule whose body holds gives the class;                              'not abN(X)' is an exception. The rule search runs on the CPU (it is combinatorial, not tensor work).",
                             p.rules, p.literals
                         ) }</p>
-                        <pre data-testid="program">{ if p.text.is_empty() { "(no rule yet)".to_string() } else { p.text.clone() } }</pre>
+                        <div class="rules" data-testid="program">
+                            if p.lines.is_empty() {
+                                <div class="clause">{ "(no rule yet)" }</div>
+                            }
+                            { for p.lines.iter().map(|l| {
+                                let rule = l.rule;
+                                let class = if l.head { "clause" } else { "clause exception" };
+                                let active = self.highlight.as_ref().is_some_and(|h| h.rule == rule);
+                                let class = if active { format!("{class} active") } else { class.to_string() };
+                                let cover = p.coverage.get(rule).filter(|_| l.head).map(|(n, right)| format!("{n} rows, {right} right"));
+                                html! {
+                                    <div {class} data-rule={rule.to_string()}
+                                        onmouseenter={ctx.link().callback(move |_| Msg::Highlight(Some(rule)))}
+                                        onmouseleave={ctx.link().callback(|_| Msg::Highlight(None))}>
+                                        { l.text.clone() }
+                                        if let Some(c) = cover { <span class="cover">{ c }</span> }
+                                    </div>
+                                }
+                            }) }
+                        </div>
                         if let Some((head, text)) = &self.proof {
                             <h3>{ "Why this point" }</h3>
                             <p class="hint">{ head.clone() }</p>

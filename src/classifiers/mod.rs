@@ -59,14 +59,34 @@ pub trait Classifier {
     fn explain(&self, _x: &[f32]) -> Option<String> {
         None
     }
+
+    /// For a rule learner: the top-level rule that decides this point (`[dim]` input features).
+    fn deciding_rule(&self, _x: &[f32]) -> Option<usize> {
+        None
+    }
 }
 
 /// A learned rule program as text, with its size.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
     pub text: String,
+    /// Clauses (top-level rules and exception rules).
     pub rules: usize,
     pub literals: usize,
+    /// The text's lines, each with the top-level rule it belongs to.
+    pub lines: Vec<ProgramLine>,
+    /// Per top-level rule: training rows it decides (the first rule that covers them) and how
+    /// many of those it gets right.
+    pub coverage: Vec<(usize, usize)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgramLine {
+    pub text: String,
+    /// Index of the top-level rule whose clause or exception this line is.
+    pub rule: usize,
+    /// The top-level rule's own clause (not an exception).
+    pub head: bool,
 }
 
 /// A trained model's numbers read back to the host, by name (a model file's `state`).

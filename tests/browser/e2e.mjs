@@ -174,7 +174,7 @@ await test('CPU fallback: without WebGPU the same link trains to done on cpu', a
   } finally { await browser.close(); }
 });
 
-await test('Rules: FOLD-SE grows its program step by step, prints it, draws its regions and proves a clicked point', async () => {
+await test('Rules: FOLD-SE grows its program step by step, prints it with coverage, draws and highlights its regions, proves a clicked point', async () => {
   const browser = await launch(false);
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
@@ -183,15 +183,27 @@ await test('Rules: FOLD-SE grows its program step by step, prints it, draws its 
     // One step, one rule.
     await page.click('[data-testid=step]');
     await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.step === '1');
-    await page.waitForSelector('[data-testid=program]');
-    const first = await page.textContent('[data-testid=program]');
+    await page.waitForSelector('[data-testid=program] .clause');
+    const clauses = () => page.$$eval('[data-testid=program] .clause', (els) => els.map((e) => e.childNodes[0].textContent));
+    const first = (await clauses()).join('\n');
     assert(/^label\(X,'[01]'\) :- /.test(first), `first rule: ${first}`);
     assert(first.split('\n').filter((l) => l.startsWith('label(')).length === 1, `one top-level rule after one step: ${first}`);
     await page.click('[data-testid=play]');
     const s = await waitFinished(page, 60_000);
     assert(s.state === 'done' && s.train >= 0.9, JSON.stringify(s));
-    const text = await page.textContent('[data-testid=program]');
+    const text = (await clauses()).join('\n');
     const size = await page.textContent('[data-testid=program-size]');
+    // Every top-level rule says how many training rows it decides.
+    const covers = await page.$$eval('[data-testid=program] .cover', (els) => els.map((e) => e.textContent));
+    assert(covers.length === text.split('\n').filter((l) => l.startsWith('label(')).length && covers.every((c) => /^\d+ rows, \d+ right$/.test(c)), JSON.stringify(covers));
+    // Pointing at a rule highlights it and its region and points on the view.
+    const before = await page.locator('[data-testid=boundary]').screenshot();
+    await page.hover('[data-testid=program] .clause[data-rule="0"]');
+    await page.waitForSelector('[data-testid=program] .clause.active[data-rule="0"]');
+    const during = await page.locator('[data-testid=boundary]').screenshot();
+    assert(!before.equals(during), 'the view did not change while pointing at a rule');
+    await page.screenshot({ path: path.join(outDir, 'fold-hover.png') });
+    await page.mouse.move(5, 5);
     console.log('     program:', JSON.stringify(text), size.split('.')[0]);
     assert(text.split('\n').filter((l) => l.startsWith('label(')).length >= 2, text);
     assert(/\d+ rules, \d+ literals/.test(size), size);

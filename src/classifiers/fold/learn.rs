@@ -212,6 +212,11 @@ impl Rule {
         self.body.iter().all(|l| l.holds(cols[l.feature].cells[row])) && !self.exceptions.iter().any(|e| e.covers(cols, row))
     }
 
+    /// Whether the rule covers a row given as one cell per column.
+    pub fn covers_cells(&self, cells: &[Cell]) -> bool {
+        self.body.iter().all(|l| cells.get(l.feature).is_some_and(|&c| l.holds(c))) && !self.exceptions.iter().any(|e| e.covers_cells(cells))
+    }
+
     /// Literals in this rule and its exceptions.
     pub fn literals(&self) -> usize {
         self.body.len() + self.exceptions.iter().map(Rule::literals).sum::<usize>()

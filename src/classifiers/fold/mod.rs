@@ -16,7 +16,7 @@
 pub mod learn;
 pub mod print;
 
-use super::{Classifier, Family, ModelSpec, ModelState, Overlay, OverlayCoords, OverlayKind, Program, StepOutput, TrainData};
+use super::{Classifier, Family, ModelSpec, ModelState, Overlay, OverlayCoords, OverlayKind, Program, ProgramLine, StepOutput, TrainData};
 use crate::data::{Dataset, FeatureSource};
 use crate::error::LabError;
 use crate::params::{ParamKind, ParamSpec, Params};
@@ -324,19 +324,15 @@ impl Classifier for Fold {
         vec![("nodes".into(), table(nodes)), ("tests".into(), table(tests))]
     }
 
+    fn deciding_rule(&self, x: &[f32]) -> Option<usize> {
+        let cells = self.cells_of(x)?;
+        self.list.rules.iter().position(|(_, rule)| rule.covers_cells(&cells))
+    }
+
     /// The proof for one point: rules in order, each test with the point's value, the
     /// exceptions checked, and the rule that fires.
     fn explain(&self, x: &[f32]) -> Option<String> {
-        if self.cols.is_empty() || x.len() != self.dim {
-            return None;
-        }
-        let cells: Vec<Cell> = self.cols.iter().zip(&self.places).map(|(col, place)| match place {
-            Place::Numeric { dim, .. } => Cell::Num(x[*dim] as f64),
-            Place::Levels { first, levels } => {
-                let hot = (0..levels.len()).find(|&k| x[first + k] > 0.5).map(|k| levels[k].as_str()).unwrap_or("");
-                Cell::Str(col.strings.iter().position(|s| s == hot).unwrap_or(usize::MAX) as u32)
-            }
-        }).collect();
+        let cells = self.cells_of(x)?;
         let mut lines = Vec::new();
         for (i, (class, rule)) in self.list.rules.iter().enumerate() {
             let name = self.class_names.get(*class as usize).map(String::as_str).unwrap_or("?");
@@ -363,11 +359,39 @@ impl Classifier for Fold {
             })
             .collect();
         let p = print::print(&self.list.rules, &self.cols, &units, "label", &self.class_names);
-        Some(Program { text: p.text, rules: p.clauses, literals: p.literals })
+        let mut coverage = vec![(0, 0); self.list.rules.len()];
+        for (r, &y) in self.labels.iter().enumerate() {
+            if let Some(i) = self.list.rules.iter().position(|(_, rule)| rule.covers(&self.cols, r)) {
+                coverage[i].0 += 1;
+                coverage[i].1 += usize::from(self.list.rules[i].0 == y);
+            }
+        }
+        let lines = p.lines.into_iter().map(|(rule, head, text)| ProgramLine { text, rule, head }).collect();
+        Some(Program { text: p.text, rules: p.clauses, literals: p.literals, lines, coverage })
     }
 }
 
 impl Fold {
+    /// A point's cells per learner column (None for a restored model, which has no columns).
+    fn cells_of(&self, x: &[f32]) -> Option<Vec<Cell>> {
+        if self.cols.is_empty() || x.len() != self.dim {
+            return None;
+        }
+        Some(
+            self.cols
+                .iter()
+                .zip(&self.places)
+                .map(|(col, place)| match place {
+                    Place::Numeric { dim, .. } => Cell::Num(x[*dim] as f64),
+                    Place::Levels { first, levels } => {
+                        let hot = (0..levels.len()).find(|&k| x[first + k] > 0.5).map(|k| levels[k].as_str()).unwrap_or("");
+                        Cell::Str(col.strings.iter().position(|s| s == hot).unwrap_or(usize::MAX) as u32)
+                    }
+                })
+                .collect(),
+        )
+    }
+
     /// One literal with the point's value, e.g. `months = 14 > 13 ✓`.
     fn describe(&self, l: &Literal, cell: Cell) -> String {
         let col = &self.cols[l.feature];

@@ -96,6 +96,9 @@ pub struct Printed {
     pub text: String,
     pub clauses: usize,
     pub literals: usize,
+    /// Each line with the index of the top-level rule it was printed for, and whether it is
+    /// that rule's own clause.
+    pub lines: Vec<(usize, bool, String)>,
 }
 
 struct Printer<'a> {
@@ -170,7 +173,8 @@ pub fn print(rules: &[(u32, Rule)], cols: &[RawColumn], units: &[(f64, f64)], la
     let mut p = Printer { cols, units, heads: Vec::new(), lines: Vec::new(), literals: 0 };
     let head = predicate(label);
     let mut clauses = 0;
-    for (class, rule) in rules {
+    let mut lines = Vec::new();
+    for (i, (class, rule)) in rules.iter().enumerate() {
         let rule = simplify(rule, cols);
         let start = p.lines.len();
         let body = p.body(&rule);
@@ -178,10 +182,11 @@ pub fn print(rules: &[(u32, Rule)], cols: &[RawColumn], units: &[(f64, f64)], la
         let clause = if body.is_empty() { format!("{head}(X,{}).", quoted(name)) } else { format!("{head}(X,{}) :- {body}.", quoted(name)) };
         // The clause before the exceptions it introduced.
         p.lines.insert(start, clause);
+        lines.extend(p.lines[start..].iter().enumerate().map(|(k, l)| (i, k == 0, l.clone())));
         clauses += 1;
     }
     clauses += p.heads.len();
-    Printed { text: p.lines.join("\n"), clauses, literals: p.literals }
+    Printed { text: p.lines.join("\n"), clauses, literals: p.literals, lines }
 }
 
 #[cfg(test)]
