@@ -111,6 +111,8 @@ for (const backend of ['webgpu', 'cpu']) {
   csvRuns.sort((a, b) => a.parse_ms - b.parse_ms);
   results.csv = csvRuns[1];
   results.grid = JSON.parse(await page.evaluate(([n, g]) => window.wasmBindings.bench_grid(n, g), [N, GRID]));
+  // FOLD's rule search in wasm (10k rows x 20 mixed columns, median of 3 inside).
+  results.fold = JSON.parse(await page.evaluate(() => window.wasmBindings.bench_fold()));
   await page.close();
 }
 
@@ -180,6 +182,7 @@ const target = (label, ratio, goal) => out.push(`${label}: ${Number.isFinite(rat
 target('training steps/s, ours-webgpu / tfjs-webgpu', v('ours-webgpu', 'steps_per_sec') / v('tfjs-webgpu', 'steps_per_sec'), 1.5);
 target('grid inference speed, ours-webgpu vs tfjs-webgpu (time ratio tfjs/ours)', v('tfjs-webgpu', 'grid_ms') / v('ours-webgpu', 'grid_ms'), 1.0);
 target('training steps/s, ours-cpu / tfjs-wasm', v('ours-cpu', 'steps_per_sec') / v('tfjs-wasm', 'steps_per_sec'), 1.0);
+if (results.fold) out.push(`FOLD fit in wasm, 10k rows x 20 mixed columns: FOLD-SE ${results.fold.se_ms.toFixed(0)} ms (${results.fold.se_rules} rules), FOLD-R++ ${results.fold.rpp_ms.toFixed(0)} ms (${results.fold.rpp_rules} rules)`);
 if (results.csv) out.push(`CSV in wasm: ${results.csv.mb.toFixed(1)} MB, ${results.csv.rows} rows: parse ${results.csv.parse_ms.toFixed(0)} ms (${(results.csv.mb / results.csv.parse_ms * 1000).toFixed(1)} MB/s), encode ${results.csv.encode_ms.toFixed(0)} ms (${(results.csv.mb / results.csv.encode_ms * 1000).toFixed(1)} MB/s)`);
 out.push(`wasm: ${(wasm.length / 1e6).toFixed(2)} MB raw, ${(gz / 1e6).toFixed(2)} MB gzipped (${wasmFile})`);
 for (const c of cols) if (results[c]?.error) out.push(`${c}: ${results[c].error}`);

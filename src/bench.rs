@@ -192,3 +192,48 @@ pub fn csv_throughput(mb: usize, now: &dyn Fn() -> f64) -> Result<CsvBench, LabE
     let encode_ms = now() - t;
     Ok(CsvBench { mb: bytes.len() as f64 / 1e6, rows: enc.data.len(), columns: parsed.columns.len(), parse_ms, encode_ms })
 }
+
+/// FOLD's fit benchmark: `n` rows of 14 numeric columns and 6 categorical ones (2% empty cells),
+/// labelled by a noisy linear score with one categorical effect, as the learner's columns.
+pub fn fold_bench_data(n: usize) -> (Vec<crate::classifiers::fold::learn::RawColumn>, Vec<u32>) {
+    use crate::classifiers::fold::learn::RawColumn;
+    let (numeric, categorical) = (14, 6);
+    let mut rng = crate::rng::Rng::new(7);
+    let mut cols = Vec::new();
+    let mut score = vec![0.0f64; n];
+    for j in 0..numeric {
+        let v: Vec<f64> = (0..n).map(|_| (rng.normal() * 1000.0).round() / 1000.0).collect();
+        for (s, x) in score.iter_mut().zip(&v) {
+            *s += x * if j % 3 == 0 { 1.0 } else { 0.1 };
+        }
+        cols.push(RawColumn::numeric(&format!("n{j}"), &v));
+    }
+    for j in 0..categorical {
+        let texts: Vec<String> = (0..n)
+            .map(|i| {
+                let k = rng.below(5);
+                if j == 0 && k == 4 {
+                    score[i] += 1.5;
+                }
+                if rng.below(50) == 0 { String::new() } else { format!("level{k}") }
+            })
+            .collect();
+        cols.push(RawColumn::from_texts(&format!("c{j}"), &texts));
+    }
+    let labels = score.iter().map(|s| (*s + 0.5 * rng.normal() > 0.0) as u32).collect();
+    (cols, labels)
+}
+
+/// One FOLD fit on [`fold_bench_data`]: milliseconds, top-level rules, training accuracy.
+pub fn fold_fit(cols: &[crate::classifiers::fold::learn::RawColumn], labels: &[u32], info_gain: bool, now: &dyn Fn() -> f64) -> (f64, usize, f64) {
+    use crate::classifiers::fold::learn::{FoldConfig, Heuristic, Learner, RuleList};
+    let n = labels.len();
+    let heuristic = if info_gain { Heuristic::InfoGain } else { Heuristic::Gini };
+    let start = now();
+    let learner = Learner { cols, cfg: FoldConfig { heuristic, ..FoldConfig::default() }, n_train: n };
+    let mut list = RuleList::new(n);
+    while list.grow(&learner, labels) {}
+    let ms = now() - start;
+    let right = (0..n).filter(|&r| list.predict(cols, r) == Some(labels[r])).count();
+    (ms, list.rules.len(), right as f64 / n.max(1) as f64)
+}

@@ -75,3 +75,17 @@ pub fn bench_csv(mb: u32) -> Result<String, JsValue> {
     let r = bench::csv_throughput(mb as usize, &now).map_err(|e| JsValue::from_str(&e.to_string()))?;
     Ok(format!("{{\"mb\":{:.3},\"rows\":{},\"parse_ms\":{:.2},\"encode_ms\":{:.2}}}", r.mb, r.rows, r.parse_ms, r.encode_ms))
 }
+
+/// FOLD fit time in wasm on the native benchmark's data (10k rows x 20 mixed columns), median of
+/// 3 per heuristic, as JSON (`{"se_ms":..,"se_rules":..,"rpp_ms":..,"rpp_rules":..}`).
+#[wasm_bindgen]
+pub fn bench_fold() -> String {
+    let (cols, labels) = bench::fold_bench_data(10_000);
+    let mut out = Vec::new();
+    for (key, info_gain) in [("se", false), ("rpp", true)] {
+        let runs: Vec<(f64, usize, f64)> = (0..3).map(|_| bench::fold_fit(&cols, &labels, info_gain, &now)).collect();
+        let ms = bench::median(&runs.iter().map(|r| r.0).collect::<Vec<_>>());
+        out.push(format!("\"{key}_ms\":{ms:.1},\"{key}_rules\":{}", runs[0].1));
+    }
+    format!("{{{}}}", out.join(","))
+}
