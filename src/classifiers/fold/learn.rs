@@ -125,7 +125,7 @@ pub fn info_gain(c: Counts) -> f64 {
     if c.tp + c.tn < c.fp + c.fn_ {
         return f64::NEG_INFINITY;
     }
-    let f = |a: usize, b: usize| if a == 0 { 0.0 } else { a as f64 * (a as f64 / (a + b) as f64).ln() };
+    let f = |a: usize, b: usize| if a == 0 { 0.0 } else { a as f64 * libm::log(a as f64 / (a + b) as f64) };
     (f(c.tp, c.fp) + f(c.fp, c.tp) + f(c.tn, c.fn_) + f(c.fn_, c.tn)) / (c.tp + c.fn_ + c.tn + c.fp) as f64
 }
 
