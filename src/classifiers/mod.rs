@@ -4,6 +4,7 @@
 //! in the page's model menu (its controls drawn from its [`ParamSpec`]s), in the share link, in the
 //! registry-wide tests and in the benchmark. The view never names a classifier.
 
+pub mod cbc;
 pub mod fold;
 pub mod gaussian_nb;
 pub mod knn;
