@@ -10,6 +10,7 @@ pub mod gaussian_nb;
 pub mod knn;
 pub mod logistic;
 pub mod mlp;
+pub mod teen;
 mod net;
 
 use crate::data::Dataset;
