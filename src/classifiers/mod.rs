@@ -10,6 +10,7 @@ pub mod gaussian_nb;
 pub mod knn;
 pub mod logistic;
 pub mod mlp;
+pub mod st_protopnet;
 pub mod teen;
 mod net;
 
