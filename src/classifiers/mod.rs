@@ -344,6 +344,7 @@ pub static REGISTRY: &[&ModelSpec] = &[
     &knn::SPEC,
     &gaussian_nb::SPEC,
     &fold::SPEC,
+    &cbc::SPEC,
 ];
 
 pub fn find(name: &str) -> Option<&'static ModelSpec> {
