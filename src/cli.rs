@@ -14,6 +14,7 @@ use crate::eval::{self, Folds};
 use crate::model_file::ModelFile;
 use crate::params::Params;
 use crate::state::AppState;
+use crate::train::accuracy;
 use burn::tensor::{Device, Tensor, TensorData};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -219,7 +220,7 @@ struct Backend {
 }
 
 fn backend(arg: DeviceArg) -> Backend {
-    let cpu = || Backend { device: Device::flex().autodiff(), description: "CPU (burn Flex)".into(), infer_chunk: Some(8192) };
+    let cpu = || Backend { device: Device::flex().autodiff(), description: "CPU (burn Flex)".into(), infer_chunk: Some(classifiers::CPU_INFER_ROWS) };
     if arg == DeviceArg::Cpu {
         return cpu();
     }
@@ -292,7 +293,7 @@ impl Source {
 struct Tap<R> {
     inner: R,
     bar: ProgressBar,
-    hash: Option<sha2::Sha256>,
+    hash: Option<table::ContentHasher>,
 }
 
 impl<R: Read> Read for Tap<R> {
@@ -300,7 +301,7 @@ impl<R: Read> Read for Tap<R> {
         let n = self.inner.read(buf)?;
         self.bar.inc(n as u64);
         if let Some(h) = &mut self.hash {
-            sha2::Digest::update(h, &buf[..n]);
+            h.update(&buf[..n]);
         }
         Ok(n)
     }
@@ -327,10 +328,10 @@ fn read_table(path: &Path, quiet: bool, want_hash: bool) -> Result<(Table, Optio
         (Box::new(std::io::BufReader::with_capacity(1 << 20, f)), len)
     };
     let pb = bar(len, "reading", quiet, true);
-    let mut tap = Tap { inner: input, bar: pb.clone(), hash: want_hash.then(<sha2::Sha256 as sha2::Digest>::new) };
+    let mut tap = Tap { inner: input, bar: pb.clone(), hash: want_hash.then(table::ContentHasher::default) };
     let table = table::read(&mut tap, Limits::LARGE);
     pb.finish_and_clear();
-    let hash = tap.hash.map(|h| sha2::Digest::finalize(h).iter().take(16).map(|b| format!("{b:02x}")).collect());
+    let hash = tap.hash.map(table::ContentHasher::finish);
     Ok((table?, hash))
 }
 
@@ -652,7 +653,7 @@ fn eval_cmd(a: EvalArgs, quiet: bool) -> Result<(), Failure> {
         let probs = predict(model.as_ref(), test_set.x, test_set.dim, &b)?;
         let predict_s = t1.elapsed().as_secs_f64();
         let pred = argmax_rows(&probs, c);
-        let (acc, f1) = (eval::accuracy(&pred, &test_set.y), eval::macro_f1(&pred, &test_set.y, c));
+        let (acc, f1) = (accuracy(&pred, &test_set.y).unwrap_or(0.0), eval::macro_f1(&pred, &test_set.y, c));
         if let Some(p) = model.program() {
             program_sizes.push((p.rules as f64, p.literals as f64));
         }
@@ -811,7 +812,7 @@ fn predict_cmd(a: PredictArgs, quiet: bool) -> Result<(), Failure> {
         let known: Vec<(u32, u32)> = pred.iter().zip(&labels).filter_map(|(&p, l)| l.map(|l| (p, l))).collect();
         if !known.is_empty() {
             let (p, t): (Vec<u32>, Vec<u32>) = known.into_iter().unzip();
-            eprintln!("accuracy on the {} labelled rows: {:.4}", t.len(), eval::accuracy(&p, &t));
+            eprintln!("accuracy on the {} labelled rows: {:.4}", t.len(), accuracy(&p, &t).unwrap_or(0.0));
         }
     }
     Ok(())

@@ -59,14 +59,6 @@ impl Folds {
     }
 }
 
-/// Fraction of `pred` equal to `truth` (0 for no rows).
-pub fn accuracy(pred: &[u32], truth: &[u32]) -> f64 {
-    if truth.is_empty() {
-        return 0.0;
-    }
-    pred.iter().zip(truth).filter(|(p, t)| p == t).count() as f64 / truth.len() as f64
-}
-
 /// Macro-averaged F1: the unweighted mean over classes of 2PR/(P+R), over the classes present in
 /// `truth` or predicted (a class never present nor predicted is left out, as scikit-learn does
 /// with `labels=None`); a class with no true positive scores 0.

@@ -33,7 +33,7 @@ impl BackendKind {
     pub fn infer_chunk(self) -> Option<usize> {
         match self {
             BackendKind::WebGpu => None,
-            BackendKind::Cpu => Some(8192),
+            BackendKind::Cpu => Some(crate::classifiers::CPU_INFER_ROWS),
         }
     }
 }

@@ -118,6 +118,16 @@ pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene) {
     }
 }
 
+/// A box overlay row `(lower corner, upper corner)` as a pixel rectangle `(left, top, right,
+/// bottom)`, clamped just outside the canvas (unbounded sides lie far away).
+fn box_pixels(b: Bounds, size: usize, row: &[f32]) -> (f64, f64, f64, f64) {
+    let half = row.len() / 2;
+    let clamp = |v: f32| v.clamp(-2.0, size as f32 + 2.0) as f64;
+    let (x0, y0) = viz::data_to_pixel(b, size, row[0], row[half + 1]);
+    let (x1, y1) = viz::data_to_pixel(b, size, row[half], row[1]);
+    (clamp(x0), clamp(y0), clamp(x1), clamp(y1))
+}
+
 /// The pointed rule: its box filled translucent with a dark outline, its points ringed.
 fn draw_highlight(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, h: &Highlight) {
     let boxes = scene.snapshot.and_then(|s| s.overlays.iter().find(|o| o.kind == OverlayKind::Boxes));
@@ -125,11 +135,7 @@ fn draw_highlight(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, h:
         && let Some(row) = o.coords.chunks(o.width.max(1)).nth(h.rule)
         && o.width >= 4
     {
-        let half = o.width / 2;
-        let clamp = |v: f32| v.clamp(-2.0, size as f32 + 2.0) as f64;
-        let (x0, y0) = viz::data_to_pixel(scene.bounds, size, row[0], row[half + 1]);
-        let (x1, y1) = viz::data_to_pixel(scene.bounds, size, row[half], row[1]);
-        let (x0, y0, x1, y1) = (clamp(x0), clamp(y0), clamp(x1), clamp(y1));
+        let (x0, y0, x1, y1) = box_pixels(scene.bounds, size, row);
         ctx.set_fill_style_str("rgba(255,255,255,0.25)");
         ctx.fill_rect(x0, y0, x1 - x0, y1 - y0);
         ctx.set_stroke_style_str("#111111");
@@ -203,11 +209,7 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, b: Bounds, size: usize, kind: Ov
                 ctx.fill();
             }
             OverlayKind::Boxes | OverlayKind::HatchedBoxes if half >= 2 => {
-                // Pixel rectangle, clamped just outside the canvas (unbounded sides are far away).
-                let clamp = |v: f32| v.clamp(-2.0, size as f32 + 2.0) as f64;
-                let (x0, y0) = viz::data_to_pixel(b, size, row[0], row[half + 1]);
-                let (x1, y1) = viz::data_to_pixel(b, size, row[half], row[1]);
-                let (x0, y0, x1, y1) = (clamp(x0), clamp(y0), clamp(x1), clamp(y1));
+                let (x0, y0, x1, y1) = box_pixels(b, size, row);
                 ctx.set_stroke_style_str(&colour);
                 ctx.set_line_width(2.0);
                 ctx.stroke_rect(x0, y0, x1 - x0, y1 - y0);

@@ -352,20 +352,24 @@ impl App {
     }
 }
 
+/// The points on the view: every training point, and the test points when shown, as (features,
+/// class, "training" | "test").
+fn shown_points(session: &Session, show_test: bool) -> impl Iterator<Item = (&[f32], u32, &'static str)> {
+    let sets = [(session.train_set(), "training"), (session.test_set(), "test")];
+    sets.into_iter()
+        .filter(move |(_, kind)| show_test || *kind == "training")
+        .flat_map(|(set, kind)| (0..set.len()).map(move |i| (set.row(i), set.y[i], kind)))
+}
+
 impl App {
     /// The view positions of the shown points that top-level rule `rule` decides.
     fn decided_by(&self, rule: usize) -> Option<canvas::Highlight> {
         let session = self.session.as_ref()?.borrow();
         let model = session.model();
-        let mut points = Vec::new();
-        let sets: &[&Dataset] = if self.state.show_test { &[session.train_set(), session.test_set()] } else { &[session.train_set()] };
-        for set in sets {
-            for i in 0..set.len() {
-                if model.deciding_rule(set.row(i)) == Some(rule) {
-                    points.push(self.plane.project(set.row(i)));
-                }
-            }
-        }
+        let points = shown_points(&session, self.state.show_test)
+            .filter(|(row, ..)| model.deciding_rule(row) == Some(rule))
+            .map(|(row, ..)| self.plane.project(row))
+            .collect();
         Some(canvas::Highlight { rule, points })
     }
 
@@ -375,18 +379,12 @@ impl App {
         let session = self.session.as_ref()?.borrow();
         let (x, y) = viz::pixel_to_data(self.bounds, VIEW as usize, px, py);
         let radius = 10.0 * (self.bounds.x.1 - self.bounds.x.0) / VIEW as f32;
-        let sets = [(session.train_set(), "training"), (session.test_set(), "test")];
         let mut best: Option<(f32, &[f32], &str, u32)> = None;
-        for (set, kind) in sets {
-            if kind == "test" && !self.state.show_test {
-                continue;
-            }
-            for i in 0..set.len() {
-                let (a, b) = self.plane.project(set.row(i));
-                let d = (a - x).powi(2) + (b - y).powi(2);
-                if d <= radius * radius && best.is_none_or(|(bd, ..)| d < bd) {
-                    best = Some((d, set.row(i), kind, set.y[i]));
-                }
+        for (row, label, kind) in shown_points(&session, self.state.show_test) {
+            let (a, b) = self.plane.project(row);
+            let d = (a - x).powi(2) + (b - y).powi(2);
+            if d <= radius * radius && best.is_none_or(|(bd, ..)| d < bd) {
+                best = Some((d, row, kind, label));
             }
         }
         let (_, row, kind, label) = best?;

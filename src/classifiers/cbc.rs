@@ -335,18 +335,7 @@ impl Classifier for Cbc {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn device() -> Device {
-        Device::flex()
-    }
-
-    fn t2(v: Vec<f32>, shape: [usize; 2]) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(v, shape), &device())
-    }
-
-    fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-    }
+    use crate::classifiers::test_util::{device, floats, t2};
 
     #[test]
     fn the_specs_exact_toy_value() {
@@ -372,19 +361,10 @@ mod tests {
 
     fn train(loss: LossKind, steps: usize) -> (CbcParams, f64) {
         let ad = Device::flex().autodiff();
-        let (x, y) = moons(300, 4);
+        let data = crate::data::generate(&crate::data::ToyConfig { kind: crate::data::DatasetKind::Moons, n: 300, noise: 0.1, seed: 4, classes: 2 });
+        let m_r = robust_margin(&data);
+        let (x, y) = (data.x, data.y);
         let params = CbcParams::init(&x, &y, 2, 2, 3, 2, 1, &ad);
-        // m_r = 0.3 x the median distance to the nearest point of the other class.
-        let mut nearest: Vec<f64> = (0..y.len())
-            .map(|i| {
-                (0..y.len())
-                    .filter(|&j| y[j] != y[i])
-                    .map(|j| (((x[2 * i] - x[2 * j]).powi(2) + (x[2 * i + 1] - x[2 * j + 1]).powi(2)) as f64).sqrt())
-                    .fold(f64::INFINITY, f64::min)
-            })
-            .collect();
-        nearest.sort_by(f64::total_cmp);
-        let m_r = 0.3 * nearest[nearest.len() / 2];
         let xt = Tensor::<2>::from_data(TensorData::new(x, [300, 2]), &ad);
         let mut t = Trainer::new(params, xt, concept_mask(&y, 2, 2, &ad), loss, m_r);
         for _ in 0..steps {

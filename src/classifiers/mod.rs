@@ -109,6 +109,13 @@ impl ModelState {
     /// The named tensor on `device`; an error (never a panic) for a missing name, a shape that
     /// does not match its data, or a non-finite value: model files come from users.
     pub fn tensor(&self, name: &str, device: &Device) -> Result<Tensor<2>, LabError> {
+        let t = self.checked(name)?;
+        Ok(Tensor::from_data(TensorData::new(t.data.clone(), t.shape), device))
+    }
+
+    /// The named tensor's host data, with the same checks as [`ModelState::tensor`], for state
+    /// that is read on the host (a rule list's tables).
+    pub fn checked(&self, name: &str) -> Result<&StateTensor, LabError> {
         let t = self.tensors.get(name).ok_or_else(|| LabError::Data(format!("the model file has no '{name}'")))?;
         if t.shape[0].checked_mul(t.shape[1]) != Some(t.data.len()) || t.data.is_empty() {
             return Err(LabError::Data(format!("'{name}' in the model file has {} values for shape {:?}", t.data.len(), t.shape)));
@@ -116,7 +123,7 @@ impl ModelState {
         if t.data.iter().any(|v| !v.is_finite()) {
             return Err(LabError::Data(format!("'{name}' in the model file holds a non-finite number")));
         }
-        Ok(Tensor::from_data(TensorData::new(t.data.clone(), t.shape), device))
+        Ok(t)
     }
 
     /// Reads a model's state back (native: blocking).
@@ -233,6 +240,9 @@ pub fn one_hot(labels: &[u32], n_classes: usize) -> Vec<f32> {
     out
 }
 
+/// Rows per inference block on a CPU device (see [`predict_chunked`]).
+pub const CPU_INFER_ROWS: usize = 8192;
+
 /// Class probabilities for `x` (`[n, dim]` -> `[n, n_classes]`), inferred `rows` rows at a time
 /// when `rows` is set. On a CPU device a 256x256 grid through an MLP is memory-bound: a `[65536,
 /// 32]` activation is 8 MB and falls out of cache, while 8192-row blocks stay in it (measured 2.5x
@@ -246,6 +256,31 @@ pub fn predict_chunked(model: &dyn Classifier, x: Tensor<2>, rows: Option<usize>
             Tensor::cat(parts, 0)
         }
         _ => model.predict_proba(x),
+    }
+}
+
+/// Rows scaled to unit length (`[n, D]` -> `[n, D]`): cosine-based prototype layers.
+pub fn unit_rows(p: Tensor<2>) -> Tensor<2> {
+    let norm = p.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
+    p / norm
+}
+
+/// Helpers of the classifiers' unit tests (CPU device).
+#[cfg(test)]
+pub(crate) mod test_util {
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    pub fn device() -> Device {
+        Device::flex()
+    }
+
+    /// A row-major `shape` tensor on the CPU.
+    pub fn t2(v: Vec<f32>, shape: [usize; 2]) -> Tensor<2> {
+        Tensor::from_data(TensorData::new(v, shape), &device())
+    }
+
+    pub fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 data")
     }
 }
 

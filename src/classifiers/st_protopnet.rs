@@ -7,13 +7,8 @@
 //! Layout: `P = C * M` prototypes per branch as rows, class by class (prototype `j` belongs to
 //! class `j / M`); features and prototypes are unit vectors.
 
+pub use super::unit_rows as renormalise;
 use burn::tensor::{Bool, Device, Tensor, TensorData};
-
-/// Rows scaled to unit length.
-pub fn renormalise(p: Tensor<2>) -> Tensor<2> {
-    let norm = p.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
-    p / norm
-}
 
 /// `s_j(x) = relu(z . p_j)`: unit features `[n, d]`, unit prototypes `[P, d]` -> `[n, P]`.
 pub fn similarity(z: Tensor<2>, prototypes: Tensor<2>) -> Tensor<2> {
@@ -122,19 +117,8 @@ pub fn push(prototypes: &[f32], features: &[f32], labels: &[u32], dim: usize, pe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classifiers::test_util::{device as dev, floats, t2};
     use crate::rng::Rng;
-
-    fn dev() -> Device {
-        Device::flex()
-    }
-
-    fn t2(v: Vec<f32>, shape: [usize; 2]) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(v, shape), &dev())
-    }
-
-    fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-    }
 
     fn random(rng: &mut Rng, n: usize, d: usize) -> Tensor<2> {
         renormalise(t2((0..n * d).map(|_| rng.normal() as f32).collect(), [n, d]))

@@ -7,14 +7,9 @@
 //! Parameterisation as in the official code: `alpha` weighs the base-derived term,
 //! `p_hat = (1 - alpha) p_bar + alpha delta_bar`.
 
+use super::unit_rows as normalise;
 use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
-
-/// Rows scaled to unit length: `[n, D]` -> `[n, D]`.
-pub fn normalise(p: Tensor<2>) -> Tensor<2> {
-    let norm = p.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12);
-    p / norm
-}
 
 /// Calibrated novel prototypes: `novel` `[N, D]` (means of the K shots), `base` `[B, D]` ->
 /// `[N, D]`. `a_nb = softmax_b(tau cos(p_n, p_b))` over base classes only,
@@ -40,15 +35,7 @@ pub fn cosine_logits(features: Tensor<2>, prototypes: Tensor<2>, scale: f64) -> 
 mod tests {
     use super::*;
     use crate::rng::Rng;
-    use burn::tensor::{Device, TensorData};
-
-    fn t2(v: Vec<f32>, shape: [usize; 2]) -> Tensor<2> {
-        Tensor::from_data(TensorData::new(v, shape), &Device::flex())
-    }
-
-    fn floats(t: Tensor<2>) -> Vec<f32> {
-        t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-    }
+    use crate::classifiers::test_util::{floats, t2};
 
     fn close(a: &[f32], b: &[f32], tol: f32) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol)

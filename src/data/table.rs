@@ -401,6 +401,12 @@ fn parse_number(s: &str, delimiter: u8) -> Option<f64> {
     None
 }
 
+/// A cell's finite number, `None` for text, missing markers and non-finite numbers (which a
+/// number column keeps as text cells).
+fn plain_number(cell: &str, delimiter: u8) -> Option<f64> {
+    parse_number(cell, delimiter).filter(|v| v.is_finite() && !is_missing_marker(cell))
+}
+
 /// Builds one column incrementally, moving to a cheaper storage when the dictionary outgrows
 /// [`DICT_LIMIT`].
 struct ColumnBuilder {
@@ -437,7 +443,7 @@ impl ColumnBuilder {
                 if head.len() < HEAD_ROWS {
                     head.push(cell.to_string());
                 }
-                match parse_number(cell, self.delimiter).filter(|v| v.is_finite() && !is_missing_marker(cell)) {
+                match plain_number(cell, self.delimiter) {
                     Some(v) => values.push(v),
                     None => {
                         let l = match self.index.get(cell) {
@@ -519,7 +525,7 @@ impl ColumnBuilder {
                 for r in text_rows.iter_mut() {
                     r.0 += 1;
                 }
-                match parse_number(cell, delimiter).filter(|v| v.is_finite() && !is_missing_marker(cell)) {
+                match plain_number(cell, delimiter) {
                     Some(v) => values.insert(0, v),
                     None => {
                         let l = match others.iter().position(|l| l.text == cell) {
@@ -1146,8 +1152,22 @@ fn median(v: &mut [f64]) -> f64 {
 /// A short content hash of a file (the first 128 bits of its SHA-256, as hex): a link that names
 /// a file too large to carry checks the user's file against it.
 pub fn content_hash(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().take(16).map(|b| format!("{b:02x}")).collect()
+    let mut h = ContentHasher::default();
+    h.update(bytes);
+    h.finish()
+}
+
+/// [`content_hash`] of a stream, fed as it is read (the command line hashes a file while parsing it).
+#[derive(Default)]
+pub struct ContentHasher(sha2::Sha256);
+
+impl ContentHasher {
+    pub fn update(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+    pub fn finish(self) -> String {
+        sha2::Digest::finalize(self.0).iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// Files whose compressed form is at most this many link characters travel inside the link;

@@ -108,16 +108,12 @@ fn columns(data: &Dataset) -> (Vec<RawColumn>, Vec<Place>) {
                         row.iter().position(|&v| v > 0.5).map(|k| levels[k].as_str()).unwrap_or("")
                     })
                     .collect();
-                let mut col = RawColumn::from_texts(&column, &texts);
-                // Level names that look like numbers are still levels of a categorical column.
-                col.strings = levels.iter().cloned().chain(texts.iter().any(|t| t.is_empty()).then(String::new)).collect();
-                col.strings.sort();
-                col.strings.dedup();
-                col.cells = texts
-                    .iter()
-                    .map(|t| Cell::Str(col.strings.binary_search_by(|s| s.as_str().cmp(t)).unwrap_or(0) as u32))
-                    .collect();
-                cols.push(col);
+                // Every cell is a string (level names that look like numbers are still levels).
+                let mut strings: Vec<String> = levels.iter().cloned().chain(texts.iter().any(|t| t.is_empty()).then(String::new)).collect();
+                strings.sort();
+                strings.dedup();
+                let cells = texts.iter().map(|t| Cell::Str(strings.binary_search_by(|s| s.as_str().cmp(t)).unwrap_or(0) as u32)).collect();
+                cols.push(RawColumn { name: column, cells, strings });
                 places.push(Place::Levels { first, levels });
             }
         }
@@ -471,12 +467,11 @@ fn flatten(rules: &[(u32, Node)], n_classes: usize, dim: usize) -> (Vec<[f32; 6]
 /// A saved rule list, for prediction (no training rows, so no program text).
 fn restore(params: &Params, state: &ModelState, device: &Device) -> Result<Box<dyn Classifier>, LabError> {
     let bad = |what: &str| LabError::Data(format!("the saved rule list is damaged ({what})"));
-    // Host data: validated like any saved tensor, read without a device round trip (which the
-    // browser could not do synchronously).
+    // Host data: validated like any saved tensor, never uploaded (the browser could not read it
+    // back synchronously).
     let rows = |name: &str| -> Result<Vec<[f32; 6]>, LabError> {
-        let shape = state.tensor(name, device)?.dims();
-        let t = &state.tensors[name];
-        if shape[1] != 6 {
+        let t = state.checked(name)?;
+        if t.shape[1] != 6 {
             return Err(bad("table width"));
         }
         Ok(t.data.chunks(6).map(|c| [c[0], c[1], c[2], c[3], c[4], c[5]]).collect())
