@@ -5,7 +5,7 @@
 //! The session is synchronous and bounded per call; the page's async driver (in `app`) decides how
 //! many steps fit in a frame and when to read back, so the same session runs natively in tests.
 
-use crate::classifiers::{Classifier, ModelSpec, OverlayCoords, OverlayKind, TrainData, points_tensor, predict_chunked};
+use crate::classifiers::{Classifier, EvalPoints, FigureView, Marker, ModelSpec, Overlay, OverlayCoords, OverlayKind, TrainData, points_tensor, predict_chunked};
 use crate::data::plane::Plane;
 use crate::data::{Bounds, Dataset, Split};
 use crate::error::LabError;
@@ -42,6 +42,8 @@ pub struct Session {
     test: Dataset,
     /// `[n_train + n_test + grid^2, dim]`: everything we predict on, uploaded once.
     eval_x: Tensor<2>,
+    /// Classes of the first `n_train + n_test` rows of `eval_x`.
+    eval_labels: Vec<u32>,
     pub grid: usize,
     pub bounds: Bounds,
     /// The plane of feature space the grid covers (the first two features by default).
@@ -72,6 +74,8 @@ pub struct Snapshot {
     pub grid: usize,
     pub n_classes: usize,
     pub overlays: Vec<ResolvedOverlay>,
+    /// The model's figures beside the view, by title.
+    pub figures: Vec<(String, FigureView)>,
     /// A rule learner's program at this step (host data, nothing read back).
     pub program: Option<crate::classifiers::Program>,
 }
@@ -84,13 +88,31 @@ pub struct ResolvedOverlay {
     pub coords: Vec<f32>,
     pub width: usize,
     pub classes: Vec<u32>,
+    pub marker: Marker,
+    pub draggable: bool,
+    pub on_hover: bool,
+}
+
+/// An overlay waiting for its read-back: its host coordinates, or `None` when they come from the
+/// transaction.
+pub struct PendingOverlay {
+    overlay: Overlay,
+    host: Option<Vec<f32>>,
+}
+
+/// A figure waiting for its `tensors` read-backs.
+pub struct PendingFigure {
+    title: String,
+    tensors: usize,
+    render: Box<dyn FnOnce(Vec<Vec<f32>>) -> FigureView>,
 }
 
 /// The tensors one refresh reads, in transaction order, and how to interpret them.
 pub struct ReadPlan {
     transaction: Transaction,
     loss_steps: Vec<usize>,
-    overlays: Vec<(String, OverlayKind, Vec<u32>, Option<Vec<f32>>)>,
+    overlays: Vec<PendingOverlay>,
+    figures: Vec<PendingFigure>,
     step: usize,
 }
 
@@ -101,12 +123,14 @@ impl Session {
         let test = setup.split.test.clone();
         let plane = setup.plane.cloned().unwrap_or_else(|| Plane::first_two(&train.host));
         let eval_x = eval_points(&train.host, &test, setup.grid, setup.bounds, &plane, device);
+        let eval_labels = train.host.y.iter().chain(&test.y).copied().collect();
         Ok(Self {
             spec: setup.spec,
             model,
             train,
             test,
             eval_x,
+            eval_labels,
             grid: setup.grid,
             bounds: setup.bounds,
             plane,
@@ -168,18 +192,41 @@ impl Session {
         if !pending.is_empty() {
             tx = tx.register(Tensor::cat(pending.into_iter().map(|(_, l)| l.reshape([1])).collect(), 0));
         }
+        let shown = self.eval_labels.len();
+        let dim = self.train.dim();
+        let eval = EvalPoints { x: self.eval_x.clone().slice([0..shown, 0..dim]), labels: &self.eval_labels, n_train: self.train.n() };
         let mut overlays = Vec::new();
-        for o in self.model.overlays() {
-            let host = match o.coords {
+        for mut o in self.model.overlays(&eval) {
+            let coords = std::mem::replace(&mut o.coords, OverlayCoords::Host(Vec::new()));
+            let host = match coords {
                 OverlayCoords::Host(v) => Some(v),
                 OverlayCoords::Device(t) => {
                     tx = tx.register(t.without_autodiff());
                     None
                 }
             };
-            overlays.push((o.label, o.kind, o.classes, host));
+            overlays.push(PendingOverlay { overlay: o, host });
         }
-        ReadPlan { transaction: tx, loss_steps, overlays, step: self.step }
+        let mut figures = Vec::new();
+        for f in self.model.figures(&eval) {
+            let tensors = f.tensors.len();
+            for t in f.tensors {
+                tx = tx.register(t.without_autodiff());
+            }
+            figures.push(PendingFigure { title: f.title, tensors, render: f.render });
+        }
+        ReadPlan { transaction: tx, loss_steps, overlays, figures, step: self.step }
+    }
+
+    /// Moves a draggable overlay's point (see [`Classifier::drag`]); the next read shows the
+    /// moved model. No training happens.
+    pub fn drag(&mut self, overlay: &str, index: usize, to: &[f32]) -> Result<(), LabError> {
+        self.model.drag(overlay, index, to)
+    }
+
+    /// Applies parameters that need no retraining; false: the caller must rebuild.
+    pub fn tune(&mut self, params: &Params) -> bool {
+        self.model.tune(params)
     }
 
     /// Reads a plan back synchronously (native only; the page uses [`ReadPlan::execute_async`]).
@@ -187,14 +234,15 @@ impl Session {
     pub fn read_blocking(&mut self) -> Result<Snapshot, LabError> {
         let plan = self.plan_read();
         let data = plan.transaction.try_execute().map_err(|e| LabError::Device(format!("{e:?}")))?;
-        self.finish_read(plan.loss_steps, plan.overlays, plan.step, data)
+        self.finish_read(plan.loss_steps, plan.overlays, plan.figures, plan.step, data)
     }
 
     /// Turns read data into a snapshot; records losses and detects divergence.
     pub fn finish_read(
         &mut self,
         loss_steps: Vec<usize>,
-        overlays: Vec<(String, OverlayKind, Vec<u32>, Option<Vec<f32>>)>,
+        overlays: Vec<PendingOverlay>,
+        figures: Vec<PendingFigure>,
         step: usize,
         data: Vec<TensorData>,
     ) -> Result<Snapshot, LabError> {
@@ -225,13 +273,18 @@ impl Session {
         let rows: Vec<u32> = probs.chunks(c).take(n_train + n_test).map(argmax).collect();
         let (train_pred, test_pred) = rows.split_at(n_train);
         let mut resolved = Vec::new();
-        for (label, kind, classes, host) in overlays {
+        for PendingOverlay { overlay: o, host } in overlays {
             let coords = match host {
                 Some(v) => v,
                 None => floats(data.next())?,
             };
-            let width = coords.len() / classes.len().max(1);
-            resolved.push(ResolvedOverlay { label, kind, coords, width, classes });
+            let width = coords.len() / o.classes.len().max(1);
+            resolved.push(ResolvedOverlay { label: o.label, kind: o.kind, coords, width, classes: o.classes, marker: o.marker, draggable: o.draggable, on_hover: o.on_hover });
+        }
+        let mut views = Vec::new();
+        for f in figures {
+            let parts = (0..f.tensors).map(|_| floats(data.next())).collect::<Result<Vec<_>, _>>()?;
+            views.push((f.title, (f.render)(parts)));
         }
         Ok(Snapshot {
             step,
@@ -243,6 +296,7 @@ impl Session {
             grid: self.grid,
             n_classes: c,
             overlays: resolved,
+            figures: views,
             program: self.model.program(),
         })
     }
@@ -262,7 +316,7 @@ impl ReadPlan {
     /// Reads everything in one async transaction (the only kind of read-back allowed on wasm).
     pub async fn execute_async(self, session: &std::cell::RefCell<Session>) -> Result<Snapshot, LabError> {
         let data = self.transaction.execute_async().await.map_err(|e| LabError::Device(format!("{e:?}")))?;
-        session.borrow_mut().finish_read(self.loss_steps, self.overlays, self.step, data)
+        session.borrow_mut().finish_read(self.loss_steps, self.overlays, self.figures, self.step, data)
     }
 }
 

@@ -40,10 +40,30 @@ pub trait Classifier {
     /// rows summing to 1, computed on the device without reading back.
     fn predict_proba(&self, x: Tensor<2>) -> Tensor<2>;
 
-    /// Extra things to draw on the view (prototypes, rules, arrows...). Coordinates are in input
-    /// space and may stay on the device; the driver reads them back with the predictions.
-    fn overlays(&self) -> Vec<Overlay> {
+    /// Extra things to draw on the view (prototypes, rules, arrows, per-point circles...).
+    /// Coordinates are in input space and may stay on the device; the driver reads them back
+    /// with the predictions. `eval` are the shown points, for overlays about them.
+    fn overlays(&self, _eval: &EvalPoints) -> Vec<Overlay> {
         Vec::new()
+    }
+
+    /// Small figures beside the view (a reasoning table, a histogram, a feature-space panel, a
+    /// session timeline), read back in the same transaction as the predictions.
+    fn figures(&self, _eval: &EvalPoints) -> Vec<Figure> {
+        Vec::new()
+    }
+
+    /// Moves point `index` of the draggable overlay `overlay` to input-space position `to`
+    /// (`[dim]`), changing the model without retraining: the next prediction is the moved
+    /// model's. An error for overlays that cannot move.
+    fn drag(&mut self, overlay: &str, _index: usize, _to: &[f32]) -> Result<(), LabError> {
+        Err(LabError::InvalidParam(format!("'{overlay}' cannot be moved")))
+    }
+
+    /// Applies parameters that need no retraining (a calibration weight, which branch to show).
+    /// Returns false when any other parameter changed, so the caller retrains.
+    fn tune(&mut self, _params: &Params) -> bool {
+        false
     }
 
     /// The numbers that make up the trained model, by name; with the registry name and the
@@ -165,10 +185,23 @@ pub struct Overlay {
     pub label: String,
     pub kind: OverlayKind,
     /// `[m, dim]` points for markers; `[m, 2 * dim]` (from, to) rows for arrows and
-    /// (lower corner, upper corner) rows for boxes.
+    /// (lower corner, upper corner) rows for boxes; `[m, dim + 1]` (centre, radius) for circles.
     pub coords: OverlayCoords,
     /// Class of each row (colour), if any.
     pub classes: Vec<u32>,
+    /// How markers look (kinds of prototypes must be told apart).
+    pub marker: Marker,
+    /// The user may drag these markers ([`Classifier::drag`] with this overlay's label).
+    pub draggable: bool,
+    /// Drawn only for the row nearest the pointer (per-point circles would hide the view).
+    pub on_hover: bool,
+}
+
+impl Overlay {
+    /// An overlay of `kind` with default look: diamonds, fixed, always drawn.
+    pub fn new(label: &str, kind: OverlayKind, coords: OverlayCoords, classes: Vec<u32>) -> Overlay {
+        Overlay { label: label.into(), kind, coords, classes, marker: Marker::Diamond, draggable: false, on_hover: false }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,6 +211,95 @@ pub enum OverlayKind {
     Boxes,
     /// Boxes drawn hatched: regions carved out of another (a rule's exceptions).
     HatchedBoxes,
+    /// Circles of a given radius in input units (a component's reach, a certified radius).
+    Circles,
+}
+
+/// Marker shapes, filled in the row's class colour unless hollow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Marker {
+    #[default]
+    Diamond,
+    HollowDiamond,
+    Star,
+    Dot,
+    Ring,
+    /// A small dot (data points in a feature-space panel).
+    Small,
+}
+
+/// The points a refresh predicts on: the training rows, then the test rows.
+pub struct EvalPoints<'a> {
+    /// `[n_train + n_test, dim]` on the model's device (no autodiff).
+    pub x: Tensor<2>,
+    /// Classes of the rows of `x`.
+    pub labels: &'a [u32],
+    pub n_train: usize,
+}
+
+impl EvalPoints<'_> {
+    /// The test rows if there are any, else the training rows: `([m, dim], labels)`.
+    pub fn held_out(&self) -> (Tensor<2>, &[u32]) {
+        let n = self.labels.len();
+        let dim = self.x.dims()[1];
+        if n > self.n_train {
+            (self.x.clone().slice([self.n_train..n, 0..dim]), &self.labels[self.n_train..])
+        } else {
+            (self.x.clone(), self.labels)
+        }
+    }
+}
+
+/// A figure beside the view: device tensors to read back, and how to turn them (as row-major
+/// host vectors, in order) into something to draw.
+pub struct Figure {
+    pub title: String,
+    pub tensors: Vec<Tensor<2>>,
+    pub render: Box<dyn FnOnce(Vec<Vec<f32>>) -> FigureView>,
+}
+
+/// A figure ready to draw, host data only (pure; the view draws it, tests read it).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FigureView {
+    /// A table whose cells may be shaded: `green` and `red` in [0, 1] (a reasoning matrix).
+    Table { header: Vec<String>, rows: Vec<Vec<Cell>>, note: String },
+    /// Counts per bin between `edges` (`counts.len() + 1` edges), e.g. certified radii.
+    Histogram { edges: Vec<f32>, counts: Vec<usize>, x_label: String, note: String },
+    /// A 2-D scatter (a learnt feature space): points, markers and arrows in the panel's own
+    /// coordinates; `unit_circle` draws the circle of radius 1 (cosine geometry).
+    Scatter { points: Vec<ScatterPoint>, arrows: Vec<ScatterArrow>, unit_circle: bool, note: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Cell {
+    pub text: String,
+    pub green: f32,
+    pub red: f32,
+    /// Colour swatch of this class before the text.
+    pub class: Option<u32>,
+}
+
+impl Cell {
+    pub fn text(t: impl Into<String>) -> Cell {
+        Cell { text: t.into(), ..Cell::default() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScatterPoint {
+    pub x: f32,
+    pub y: f32,
+    pub class: u32,
+    pub marker: Marker,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScatterArrow {
+    pub from: [f32; 2],
+    pub to: [f32; 2],
+    /// Line width factor in [0, 1] (a calibration weight).
+    pub weight: f32,
+    pub class: u32,
 }
 
 pub enum OverlayCoords {

@@ -277,7 +277,7 @@ impl Classifier for Fold {
     /// Two-feature data: each rule's region (the box its thresholds carve, up to its exceptions)
     /// in its class colour, and the first level of exceptions hatched inside it. With more
     /// features a rule's region is not a box in the shown plane, so none is drawn.
-    fn overlays(&self) -> Vec<Overlay> {
+    fn overlays(&self, _eval: &super::EvalPoints) -> Vec<Overlay> {
         if self.dim != 2 || self.compiled.is_empty() {
             return Vec::new();
         }
@@ -303,9 +303,9 @@ impl Classifier for Fold {
             rules.extend(lo.iter().chain(&hi));
             rule_classes.push(*class);
         }
-        let mut out = vec![Overlay { label: "rule".into(), kind: OverlayKind::Boxes, coords: OverlayCoords::Host(rules), classes: rule_classes }];
+        let mut out = vec![Overlay::new("rule", OverlayKind::Boxes, OverlayCoords::Host(rules), rule_classes)];
         if !exceptions.is_empty() {
-            out.push(Overlay { label: "exception".into(), kind: OverlayKind::HatchedBoxes, coords: OverlayCoords::Host(exceptions), classes: exception_classes });
+            out.push(Overlay::new("exception", OverlayKind::HatchedBoxes, OverlayCoords::Host(exceptions), exception_classes));
         }
         out
     }
