@@ -371,18 +371,10 @@ impl Cbc {
 /// `[m, D]` rows with row `index` replaced by `to` (a dragged component), keeping the
 /// parameter's identity so training (and Adam's moments) carries on from the moved model.
 fn move_row(p: Param<Tensor<2>>, index: usize, to: &[f32]) -> Param<Tensor<2>> {
-    p.map(|t| {
+    super::encoder::edit_param(p, |t| {
         let dims = t.dims();
-        let (tracked, leaf) = (t.is_autodiff(), t.is_require_grad());
-        // Edited off the graph, then a fresh leaf again (an edited tracked tensor is no leaf).
-        let inner = t.without_autodiff();
-        let row = Tensor::<2>::from_data(TensorData::new(to.to_vec(), [1, dims[1]]), &inner.device());
-        let moved = inner.slice_assign([index..index + 1, 0..dims[1]], row);
-        match (tracked, leaf) {
-            (true, true) => moved.autodiff().require_grad(),
-            (true, false) => moved.autodiff(),
-            _ => moved,
-        }
+        let row = Tensor::<2>::from_data(TensorData::new(to.to_vec(), [1, dims[1]]), &t.device());
+        t.slice_assign([index..index + 1, 0..dims[1]], row)
     })
 }
 

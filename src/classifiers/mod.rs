@@ -5,6 +5,7 @@
 //! registry-wide tests and in the benchmark. The view never names a classifier.
 
 pub mod cbc;
+pub mod encoder;
 pub mod fold;
 pub mod gaussian_nb;
 pub mod knn;
@@ -502,8 +503,47 @@ pub static REGISTRY: &[&ModelSpec] = &[
     &gaussian_nb::SPEC,
     &fold::SPEC,
     &cbc::SPEC,
+    &st_protopnet::SPEC,
 ];
 
 pub fn find(name: &str) -> Option<&'static ModelSpec> {
     REGISTRY.iter().copied().find(|m| m.name == name)
+}
+
+/// A learnt feature space as a scatter: the first two principal components of the data
+/// features (`[n, d]`, subsampled to 400 rows), with `prototypes` (`[P, d]`, one class and
+/// marker each) and `arrows` (`(from, to, weight, class)` in feature space) projected onto them.
+pub fn feature_scatter(features: &[f32], labels: &[u32], d: usize, prototypes: &[(&[f32], u32, Marker)], arrows: &[(&[f32], &[f32], f32, u32)], note: String) -> FigureView {
+    let n = labels.len().min(features.len() / d.max(1));
+    let stride = n.div_ceil(400).max(1);
+    let rows: Vec<usize> = (0..n).step_by(stride).collect();
+    let sample = Dataset {
+        dim: d,
+        x: rows.iter().flat_map(|&i| features[i * d..(i + 1) * d].iter().copied()).collect(),
+        y: rows.iter().map(|&i| labels[i]).collect(),
+        n_classes: 1,
+        class_names: Vec::new(),
+        feature_names: Vec::new(),
+        sources: Vec::new(),
+    };
+    let plane = crate::data::plane::Plane::pca(&sample);
+    let at = |v: &[f32]| plane.project(v);
+    let mut points: Vec<ScatterPoint> = (0..sample.len())
+        .map(|i| {
+            let (x, y) = at(sample.row(i));
+            ScatterPoint { x, y, class: sample.y[i], marker: Marker::Small }
+        })
+        .collect();
+    points.extend(prototypes.iter().map(|(v, class, marker)| {
+        let (x, y) = at(v);
+        ScatterPoint { x, y, class: *class, marker: *marker }
+    }));
+    let arrows = arrows
+        .iter()
+        .map(|(a, b, w, class)| {
+            let (pa, pb) = (at(a), at(b));
+            ScatterArrow { from: [pa.0, pa.1], to: [pb.0, pb.1], weight: *w, class: *class }
+        })
+        .collect();
+    FigureView::Scatter { points, arrows, unit_circle: false, note }
 }

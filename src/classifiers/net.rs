@@ -8,7 +8,7 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::activation::{gelu, log_softmax, relu, sigmoid, softmax, tanh};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activation {
@@ -88,11 +88,7 @@ struct Trainer {
     x: Tensor<2>,
     /// `[n, C]`
     y: Tensor<2>,
-    n: usize,
-    rng: Rng,
-    /// Epoch permutation and the position of the next minibatch in it.
-    order: Vec<usize>,
-    cursor: usize,
+    batches: super::encoder::Batches,
 }
 
 impl Net {
@@ -128,10 +124,7 @@ impl Net {
             optim,
             x: data.x.clone(),
             y: data.y_onehot.clone(),
-            n: data.n(),
-            rng: Rng::derive(seed, 0xBA7C),
-            order: (0..data.n()).collect(),
-            cursor: usize::MAX,
+            batches: super::encoder::Batches::new(data.n(), seed),
         };
         Ok(Self { layers: Layers { layers }, activation: cfg.activation, cfg, trainer: Some(trainer) })
     }
@@ -166,18 +159,10 @@ impl Net {
 
     /// The next minibatch: the whole set, or the next slice of a seeded per-epoch permutation.
     fn batch(t: &mut Trainer, batch: usize) -> (Tensor<2>, Tensor<2>) {
-        if batch >= t.n {
-            return (t.x.clone(), t.y.clone());
+        match t.batches.next_tensor(batch, &t.x.device()) {
+            None => (t.x.clone(), t.y.clone()),
+            Some(idx) => (t.x.clone().select(0, idx.clone()), t.y.clone().select(0, idx)),
         }
-        if t.cursor >= t.n {
-            t.rng.shuffle(&mut t.order);
-            t.cursor = 0;
-        }
-        let end = (t.cursor + batch).min(t.n);
-        let idx: Vec<i64> = t.order[t.cursor..end].iter().map(|&i| i as i64).collect();
-        t.cursor = end;
-        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx.clone(), [idx.len()]), &t.x.device());
-        (t.x.clone().select(0, idx.clone()), t.y.clone().select(0, idx))
     }
 
     /// Mean cross-entropy plus the L1/L2 penalties on the weights (not the biases).
