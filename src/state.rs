@@ -188,8 +188,8 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "classes",
-        doc: "Classes of the blobs (2-5) or arms of the spirals (2-3); other datasets have 2.",
-        parse: |s, v| Ok(s.data.classes = num(v, 2, 5)?),
+        doc: "Classes of the blobs (2-5), arms of the spirals (2-3) or sectors of the annulus (3-12); other datasets have 2.",
+        parse: |s, v| Ok(s.data.classes = num(v, 2, 12)?),
         write: |s| s.data.classes.to_string(),
     },
     Key {

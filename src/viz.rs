@@ -3,7 +3,7 @@
 use crate::data::Bounds;
 
 /// Class colours: TF Playground's orange and blue first, then well-separated hues.
-pub const PALETTE: [[u8; 3]; 8] = [
+pub const PALETTE: [[u8; 3]; 12] = [
     [245, 147, 34],  // orange
     [8, 119, 189],   // blue
     [46, 160, 67],   // green
@@ -12,6 +12,10 @@ pub const PALETTE: [[u8; 3]; 8] = [
     [140, 86, 75],   // brown
     [227, 119, 194], // pink
     [23, 190, 207],  // cyan
+    [188, 189, 34],  // olive
+    [100, 100, 100], // grey
+    [31, 60, 140],   // navy
+    [120, 200, 120], // light green
 ];
 
 pub fn class_color(c: usize) -> [u8; 3] {

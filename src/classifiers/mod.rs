@@ -504,6 +504,7 @@ pub static REGISTRY: &[&ModelSpec] = &[
     &fold::SPEC,
     &cbc::SPEC,
     &st_protopnet::SPEC,
+    &teen::SPEC,
 ];
 
 pub fn find(name: &str) -> Option<&'static ModelSpec> {

@@ -17,10 +17,12 @@ pub enum DatasetKind {
     Spirals,
     Checkerboard,
     Linear,
+    /// Angular sectors of an annulus (TEEN's few-shot sessions).
+    Sectors,
 }
 
 impl DatasetKind {
-    pub const ALL: [DatasetKind; 7] = [
+    pub const ALL: [DatasetKind; 8] = [
         DatasetKind::Moons,
         DatasetKind::Circles,
         DatasetKind::Xor,
@@ -28,6 +30,7 @@ impl DatasetKind {
         DatasetKind::Spirals,
         DatasetKind::Checkerboard,
         DatasetKind::Linear,
+        DatasetKind::Sectors,
     ];
 
     pub fn key(self) -> &'static str {
@@ -39,6 +42,7 @@ impl DatasetKind {
             DatasetKind::Spirals => "spirals",
             DatasetKind::Checkerboard => "checkerboard",
             DatasetKind::Linear => "linear",
+            DatasetKind::Sectors => "sectors",
         }
     }
 
@@ -51,6 +55,7 @@ impl DatasetKind {
             DatasetKind::Spirals => "Spirals",
             DatasetKind::Checkerboard => "Checkerboard",
             DatasetKind::Linear => "Linearly separable",
+            DatasetKind::Sectors => "Annulus sectors",
         }
     }
 
@@ -63,6 +68,7 @@ impl DatasetKind {
         match self {
             DatasetKind::Blobs => (2, 5),
             DatasetKind::Spirals => (2, 3),
+            DatasetKind::Sectors => (3, 12),
             _ => (2, 2),
         }
     }
@@ -75,7 +81,8 @@ pub struct ToyConfig {
     pub n: usize,
     pub noise: f64,
     pub seed: u64,
-    /// Classes for blobs (2-5) and arms for spirals (2-3); other generators are two-class.
+    /// Classes for blobs (2-5), arms for spirals (2-3), sectors (3-12); other generators are
+    /// two-class.
     pub classes: usize,
 }
 
@@ -107,6 +114,7 @@ pub fn generate(cfg: &ToyConfig) -> Dataset {
             DatasetKind::Spirals => spiral(&mut rng, (i % c) as u32, c),
             DatasetKind::Checkerboard => checker(&mut rng),
             DatasetKind::Linear => linear(&mut rng, cfg.seed),
+            DatasetKind::Sectors => sector(&mut rng, (i % c) as u32, c),
         };
         let jitter = [rng.normal() * cfg.noise, rng.normal() * cfg.noise];
         pts.push([(p[0] + jitter[0]) as f32, (p[1] + jitter[1]) as f32]);
@@ -154,6 +162,25 @@ fn spiral(rng: &mut Rng, class: u32, c: usize) -> ([f64; 2], u32) {
     let t = rng.uniform();
     let r = 0.1 + 1.2 * t;
     let a = 2.0 * PI * class as f64 / c as f64 + t * 2.5 * PI;
+    ([r * libm::cos(a), r * libm::sin(a)], class)
+}
+
+/// `c` equal angular sectors of the annulus 0.75 <= r <= 1.5 (the spec's radius 1-2, scaled to
+/// the view). Labels are arranged for few-shot sessions: every third sector (1, 4, 7, ...)
+/// carries one of the last `c / 3` labels, so the classes a session adds sit between the others
+/// (TEEN's toy: 8 base sectors, 4 novel ones in between).
+fn sector(rng: &mut Rng, class: u32, c: usize) -> ([f64; 2], u32) {
+    let novel = c / 3;
+    let base = c - novel;
+    let k = if (class as usize) >= base {
+        3 * (class as usize - base) + 1
+    } else {
+        // The base label b goes to the b-th sector that is not of the form 3j + 1 (j < novel).
+        (0..c).filter(|&k| !(k % 3 == 1 && k / 3 < novel)).nth(class as usize).unwrap_or(0)
+    };
+    let width = 2.0 * PI / c as f64;
+    let a = width * (k as f64 + rng.uniform());
+    let r = rng.range(0.75, 1.5);
     ([r * libm::cos(a), r * libm::sin(a)], class)
 }
 
