@@ -1,5 +1,6 @@
 //! Pure functions from model outputs to pixels and paths. No DOM, no device: tested natively.
 
+use crate::classifiers::Marker;
 use crate::data::Bounds;
 
 /// Class colours: TF Playground's orange and blue first, then well-separated hues.
@@ -78,10 +79,11 @@ pub fn boundary_rgba(probs: &[f32], n_classes: usize, discretize: bool) -> Vec<u
 /// An SVG path for a loss curve in a `w x h` box: x is the step, y is the loss on a log scale
 /// (losses span decades), with the extremes of the data at the box edges.
 pub fn loss_path(history: &[(usize, f32)], w: f32, h: f32) -> String {
+    let log = loss_is_log(history);
     let pts: Vec<(f32, f32)> = history
         .iter()
-        .filter(|(_, l)| l.is_finite() && *l > 0.0)
-        .map(|(s, l)| (*s as f32, l.log10()))
+        .filter(|(_, l)| l.is_finite())
+        .map(|(s, l)| (*s as f32, if log { l.log10() } else { *l }))
         .collect();
     if pts.is_empty() {
         return String::new();
@@ -107,6 +109,12 @@ pub fn loss_path(history: &[(usize, f32)], w: f32, h: f32) -> String {
     d
 }
 
+/// Losses are drawn on a log scale when they are all positive; objectives that go negative
+/// (a prototype model's cluster reward) on a linear one.
+pub fn loss_is_log(history: &[(usize, f32)]) -> bool {
+    history.iter().filter(|(_, l)| l.is_finite()).all(|(_, l)| *l > 0.0)
+}
+
 /// The index of the point nearest to `(x, y)` within `radius` (data units), if any.
 pub fn nearest_point(points: &[[f32; 2]], x: f32, y: f32, radius: f32) -> Option<usize> {
     let mut best: Option<(usize, f32)> = None;
@@ -117,6 +125,74 @@ pub fn nearest_point(points: &[[f32; 2]], x: f32, y: f32, radius: f32) -> Option
         }
     }
     best.map(|(i, _)| i)
+}
+
+/// An SVG path (`d` attribute) for a marker centred at `(x, y)` with half-size `r` pixels; the
+/// canvas draws the same string through `Path2D`, so the view and the figures agree.
+pub fn marker_path(marker: Marker, x: f32, y: f32, r: f32) -> String {
+    let circle = |r: f32| format!("M{:.1},{y:.1}a{r:.1},{r:.1} 0 1,0 {:.1},0a{r:.1},{r:.1} 0 1,0 {:.1},0Z", x - r, 2.0 * r, -2.0 * r);
+    match marker {
+        Marker::Diamond | Marker::HollowDiamond => format!("M{x:.1},{:.1}L{:.1},{y:.1}L{x:.1},{:.1}L{:.1},{y:.1}Z", y - r, x + r, y + r, x - r),
+        Marker::Star => {
+            let mut d = String::new();
+            for k in 0..10 {
+                let a = std::f32::consts::PI * (k as f32 / 5.0 - 0.5);
+                let rr = if k % 2 == 0 { r * 1.25 } else { r * 0.5 };
+                d.push_str(&format!("{}{:.1},{:.1}", if k == 0 { "M" } else { "L" }, x + rr * a.cos(), y + rr * a.sin()));
+            }
+            d + "Z"
+        }
+        Marker::Dot | Marker::Ring => circle(r * 0.85),
+        Marker::Small => circle(1.8),
+    }
+}
+
+/// Whether a marker is drawn as an outline in its class colour (the others are filled).
+pub fn is_hollow(marker: Marker) -> bool {
+    matches!(marker, Marker::HollowDiamond | Marker::Ring)
+}
+
+/// Maps 2-D points into a `size x size` box with a margin, keeping the aspect ratio: returns
+/// `(scale, offset_x, offset_y)` so that pixel = `(x * scale + ox, oy - y * scale)` (y up).
+pub fn fit_square(points: impl Iterator<Item = (f32, f32)>, size: f32, margin: f32) -> (f32, f32, f32) {
+    let (mut x0, mut x1, mut y0, mut y1) = (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+    for (x, y) in points.filter(|(x, y)| x.is_finite() && y.is_finite()) {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    if !x0.is_finite() {
+        return (1.0, size / 2.0, size / 2.0);
+    }
+    let span = (x1 - x0).max(y1 - y0).max(1e-6);
+    let scale = (size - 2.0 * margin) / span;
+    let ox = size / 2.0 - (x0 + x1) / 2.0 * scale;
+    let oy = size / 2.0 + (y0 + y1) / 2.0 * scale;
+    (scale, ox, oy)
+}
+
+/// Histogram bars in a `w x h` box: `(x, y, width, height)` per count, tallest bar full height.
+pub fn histogram_bars(counts: &[usize], w: f32, h: f32) -> Vec<(f32, f32, f32, f32)> {
+    let top = counts.iter().copied().max().unwrap_or(0).max(1) as f32;
+    let bw = w / counts.len().max(1) as f32;
+    counts.iter().enumerate().map(|(i, &c)| {
+        let bh = c as f32 / top * h;
+        (i as f32 * bw + 0.5, h - bh, (bw - 1.0).max(0.5), bh)
+    }).collect()
+}
+
+/// The draggable marker under canvas pixel `(px, py)` (within `radius` pixels, nearest first):
+/// `(overlay index, row)`.
+pub fn hit_marker(overlays: &[crate::train::ResolvedOverlay], b: Bounds, size: usize, px: f32, py: f32, radius: f32) -> Option<(usize, usize)> {
+    let mut best: Option<((usize, usize), f32)> = None;
+    for (o, ov) in overlays.iter().enumerate().filter(|(_, o)| o.draggable && o.kind == crate::classifiers::OverlayKind::Markers && o.width >= 2) {
+        for (r, row) in ov.coords.chunks(ov.width).enumerate() {
+            let (x, y) = data_to_pixel(b, size, row[0], row[1]);
+            let d = (x - px).powi(2) + (y - py).powi(2);
+            if d <= radius * radius && best.is_none_or(|(_, bd)| d < bd) {
+                best = Some(((o, r), d));
+            }
+        }
+    }
+    best.map(|(hit, _)| hit)
 }
 
 #[cfg(test)]
@@ -160,6 +236,48 @@ mod tests {
         assert!(d.starts_with("M0.0,0.0"));
         assert!(d.ends_with("L200.0,50.0"));
         assert_eq!(loss_path(&[], 10.0, 10.0), "");
+        // A loss that goes negative is drawn on a linear scale, every step kept.
+        let neg: Vec<(usize, f32)> = (0..10).map(|s| (s, 1.0 - s as f32 * 0.3)).collect();
+        assert!(!loss_is_log(&neg) && loss_is_log(&h));
+        assert_eq!(loss_path(&neg, 90.0, 50.0).matches('L').count(), 9);
+    }
+
+    #[test]
+    fn markers_fit_and_figures_fit_their_boxes() {
+        for m in [Marker::Diamond, Marker::HollowDiamond, Marker::Star, Marker::Dot, Marker::Ring, Marker::Small] {
+            let d = marker_path(m, 50.0, 40.0, 6.0);
+            assert!(d.starts_with('M') && d.ends_with('Z'), "{m:?}: {d}");
+            // Every coordinate lies within 1.25 r of the centre (the star's points reach 1.25 r).
+            let nums: Vec<f32> = d.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).filter_map(|t| t.parse().ok()).collect();
+            if matches!(m, Marker::Diamond | Marker::Star) {
+                for xy in nums.chunks(2) {
+                    assert!((xy[0] - 50.0).abs() <= 7.6 && (xy[1] - 40.0).abs() <= 7.6, "{m:?}: {xy:?}");
+                }
+            }
+        }
+        assert!(is_hollow(Marker::Ring) && !is_hollow(Marker::Star));
+        let pts = [(-1.0, 0.0), (3.0, 2.0)];
+        let (s, ox, oy) = fit_square(pts.iter().copied(), 100.0, 10.0);
+        for (x, y) in pts {
+            let (px, py) = (x * s + ox, oy - y * s);
+            assert!((10.0 - 1e-3..=90.0 + 1e-3).contains(&px) && (10.0 - 1e-3..=90.0 + 1e-3).contains(&py), "{px},{py}");
+        }
+        let bars = histogram_bars(&[1, 4, 0, 2], 80.0, 40.0);
+        assert_eq!(bars.len(), 4);
+        assert_eq!(bars[1].3, 40.0);
+        assert_eq!(bars[2].3, 0.0);
+        assert!(bars.iter().all(|b| b.0 >= 0.0 && b.0 + b.2 <= 80.0 && (b.1 + b.3 - 40.0).abs() < 1e-4));
+    }
+
+    #[test]
+    fn only_draggable_markers_are_hit() {
+        use crate::classifiers::OverlayKind;
+        use crate::train::ResolvedOverlay;
+        let o = |draggable, kind| ResolvedOverlay { label: "p".into(), kind, coords: vec![0.0, 0.0, 0.5, 1.0], width: 2, classes: vec![0, 1], marker: Marker::Star, draggable, on_hover: false };
+        let overlays = [o(false, OverlayKind::Markers), o(true, OverlayKind::Circles), o(true, OverlayKind::Markers)];
+        let (px, py) = data_to_pixel(B, 100, 0.5, 1.0);
+        assert_eq!(hit_marker(&overlays, B, 100, px + 3.0, py, 5.0), Some((2, 1)));
+        assert_eq!(hit_marker(&overlays, B, 100, px + 30.0, py, 5.0), None);
     }
 
     #[test]

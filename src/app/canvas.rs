@@ -1,10 +1,10 @@
 //! Paints a snapshot onto the boundary canvas. The colours and geometry come from `viz`; this file
 //! only talks to the DOM.
 
-use crate::classifiers::OverlayKind;
+use crate::classifiers::{Marker, OverlayKind};
 use crate::data::plane::Plane;
 use crate::data::{Bounds, Dataset};
-use crate::train::Snapshot;
+use crate::train::{ResolvedOverlay, Snapshot};
 use crate::viz;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -20,6 +20,11 @@ pub struct Scene<'a> {
     pub plane: &'a Plane,
     /// A rule the user points at: its box (row `rule` of the box overlay) and its points.
     pub highlight: Option<&'a Highlight>,
+    /// The pointer, in data coordinates (for overlays drawn on hover).
+    pub hover: Option<(f32, f32)>,
+    /// A marker being dragged: (overlay label, row, data position), drawn at the pointer before
+    /// the moved model is read back.
+    pub dragging: Option<(&'a str, usize, f32, f32)>,
 }
 
 /// What to emphasise for one rule of a rule learner.
@@ -109,8 +114,20 @@ pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene) {
     }
 
     if let Some(snap) = scene.snapshot {
-        for o in &snap.overlays {
-            draw_overlay(&ctx, scene.bounds, size, o.kind, &o.coords, o.width, &o.classes);
+        // Circles first (reach, radii), then boxes and arrows, markers on top.
+        let order = |o: &&ResolvedOverlay| match o.kind {
+            OverlayKind::Circles => 0,
+            OverlayKind::Markers => 2,
+            _ => 1,
+        };
+        let mut overlays: Vec<&ResolvedOverlay> = snap.overlays.iter().collect();
+        overlays.sort_by_key(order);
+        for o in overlays {
+            if o.on_hover {
+                draw_hovered(&ctx, scene, size, o);
+            } else {
+                draw_overlay(&ctx, scene, size, o);
+            }
         }
     }
     if let Some(h) = scene.highlight {
@@ -168,12 +185,75 @@ fn draw_axes(ctx: &CanvasRenderingContext2d, b: Bounds, size: usize) {
     ctx.stroke();
 }
 
-/// Generic overlay drawing: markers (diamonds), arrows and boxes in the first two input features.
-fn draw_overlay(ctx: &CanvasRenderingContext2d, b: Bounds, size: usize, kind: OverlayKind, coords: &[f32], width: usize, classes: &[u32]) {
+/// Draws one marker: filled in the class colour with a dark outline, or (hollow kinds) white
+/// with a thick class-coloured outline; draggable ones get a white halo.
+pub fn draw_marker(ctx: &CanvasRenderingContext2d, marker: Marker, x: f32, y: f32, class: usize, draggable: bool) {
+    let r = if marker == Marker::Small { 2.0 } else { 7.0 };
+    let Ok(path) = web_sys::Path2d::new_with_path_string(&viz::marker_path(marker, x, y, r)) else { return };
+    let colour = viz::class_css(class);
+    if draggable {
+        ctx.set_stroke_style_str("rgba(255,255,255,0.9)");
+        ctx.set_line_width(5.0);
+        ctx.stroke_with_path(&path);
+    }
+    if viz::is_hollow(marker) {
+        ctx.set_fill_style_str("rgba(255,255,255,0.85)");
+        ctx.fill_with_path_2d(&path);
+        ctx.set_stroke_style_str(&colour);
+        ctx.set_line_width(3.0);
+        ctx.stroke_with_path(&path);
+        ctx.set_stroke_style_str("#111111");
+        ctx.set_line_width(0.8);
+        ctx.stroke_with_path(&path);
+    } else {
+        ctx.set_fill_style_str(&colour);
+        ctx.fill_with_path_2d(&path);
+        ctx.set_stroke_style_str("#111111");
+        ctx.set_line_width(1.5);
+        ctx.stroke_with_path(&path);
+    }
+}
+
+/// Pixels per data unit along x.
+fn scale(b: Bounds, size: usize) -> f64 {
+    size as f64 / (b.x.1 - b.x.0) as f64
+}
+
+/// An on-hover overlay: only the row whose centre is nearest the pointer (within 10 pixels).
+fn draw_hovered(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &ResolvedOverlay) {
+    let Some((hx, hy)) = scene.hover else { return };
+    if o.width < 3 || o.kind != OverlayKind::Circles {
+        return;
+    }
+    let reach = 10.0 / scale(scene.bounds, size) as f32;
+    let centres: Vec<[f32; 2]> = o.coords.chunks(o.width).map(|r| [r[0], r[1]]).collect();
+    let Some(i) = viz::nearest_point(&centres, hx, hy, reach) else { return };
+    let row = &o.coords[i * o.width..(i + 1) * o.width];
+    let radius = row[o.width - 1];
+    let (x, y) = viz::data_to_pixel(scene.bounds, size, row[0], row[1]);
+    ctx.set_line_width(2.0);
+    ctx.set_stroke_style_str("#111111");
+    ctx.begin_path();
+    if radius > 0.0 {
+        let _ = ctx.arc(x as f64, y as f64, radius as f64 * scale(scene.bounds, size), 0.0, std::f64::consts::TAU);
+        ctx.stroke();
+    }
+    let text = if radius > 0.0 { format!("{}: {radius:.3}", o.label) } else { format!("{}: none (misclassified)", o.label) };
+    ctx.set_font("12px sans-serif");
+    ctx.set_fill_style_str("rgba(255,255,255,0.85)");
+    let w = ctx.measure_text(&text).map(|m| m.width()).unwrap_or(120.0);
+    ctx.fill_rect(x as f64 + 8.0, y as f64 - 22.0, w + 8.0, 16.0);
+    ctx.set_fill_style_str("#111111");
+    let _ = ctx.fill_text(&text, x as f64 + 12.0, y as f64 - 10.0);
+}
+
+/// Generic overlay drawing in the first two input features: markers, arrows, boxes and circles.
+fn draw_overlay(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &ResolvedOverlay) {
+    let (b, kind, width) = (scene.bounds, o.kind, o.width);
     if width == 0 {
         return;
     }
-    for (row, class) in coords.chunks(width).zip(classes) {
+    for (i, (row, class)) in o.coords.chunks(width).zip(&o.classes).enumerate() {
         let colour = viz::class_css(*class as usize);
         ctx.set_stroke_style_str("#111111");
         ctx.set_fill_style_str(&colour);
@@ -181,16 +261,28 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, b: Bounds, size: usize, kind: Ov
         let half = width / 2;
         match kind {
             OverlayKind::Markers if width >= 2 => {
+                let (mut dx, mut dy) = (row[0], row[1]);
+                if let Some((label, j, x, y)) = scene.dragging
+                    && label == o.label
+                    && j == i
+                {
+                    (dx, dy) = (x, y);
+                }
+                let (x, y) = viz::data_to_pixel(b, size, dx, dy);
+                draw_marker(ctx, o.marker, x, y, *class as usize, o.draggable);
+            }
+            OverlayKind::Circles if width >= 3 => {
                 let (x, y) = viz::data_to_pixel(b, size, row[0], row[1]);
-                let (x, y) = (x as f64, y as f64);
-                ctx.begin_path();
-                ctx.move_to(x, y - 7.0);
-                ctx.line_to(x + 7.0, y);
-                ctx.line_to(x, y + 7.0);
-                ctx.line_to(x - 7.0, y);
-                ctx.close_path();
-                ctx.fill();
-                ctx.stroke();
+                let r = row[width - 1] as f64 * scale(b, size);
+                if r > 0.0 && r.is_finite() {
+                    ctx.set_stroke_style_str(&colour);
+                    ctx.set_global_alpha(0.45);
+                    ctx.set_line_width(1.0);
+                    ctx.begin_path();
+                    let _ = ctx.arc(x as f64, y as f64, r, 0.0, std::f64::consts::TAU);
+                    ctx.stroke();
+                    ctx.set_global_alpha(1.0);
+                }
             }
             OverlayKind::Arrows if half >= 2 => {
                 let (x0, y0) = viz::data_to_pixel(b, size, row[0], row[1]);

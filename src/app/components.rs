@@ -3,6 +3,7 @@
 //! `ParamSpec`s: nothing here names a classifier.
 
 mod csv_ui;
+mod figures;
 
 use super::backend::{self, Backend, BackendKind};
 use csv_ui::{CsvData, Origin};
@@ -68,6 +69,18 @@ pub enum Msg {
     CsvError(String),
     /// Load one of the page's sample files.
     Sample(String),
+    /// Read the model again without training.
+    Refresh,
+    /// The pointer on the view (canvas pixels): pressed, moved, released or gone.
+    Pointer { px: f32, py: f32, kind: PointerKind },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PointerKind {
+    Down,
+    Move,
+    Up,
+    Leave,
 }
 
 pub struct App {
@@ -104,6 +117,15 @@ pub struct App {
     proof: Option<(String, String)>,
     /// The rule under the pointer in the program, and the view positions of the points it decides.
     highlight: Option<canvas::Highlight>,
+    /// The pointer over the view, in data coordinates.
+    hover: Option<(f32, f32)>,
+    /// A marker being dragged (overlay label, row) and where it is now (data coordinates).
+    drag: Option<(String, usize, f32, f32)>,
+    /// A drag just ended: the click that follows the release is not a click.
+    dragged: bool,
+    /// The model changed without training (a drag, a live parameter) while a read was running:
+    /// read again when it ends.
+    refresh_pending: bool,
 }
 
 /// A minimal event-listener guard (removes the listener when dropped).
@@ -313,8 +335,86 @@ impl App {
                     show_test: self.state.show_test,
                     plane: &self.plane,
                     highlight: self.highlight.as_ref(),
+                    hover: self.hover,
+                    dragging: self.drag.as_ref().map(|(label, row, x, y)| (label.as_str(), *row, *x, *y)),
                 },
             );
+        }
+    }
+
+    /// Reads the model again without training (after a drag or a live parameter); if a loop is
+    /// running, once it is done.
+    fn refresh(&mut self, ctx: &Context<Self>) {
+        if self.ctl.active.get() {
+            self.refresh_pending = true;
+        } else {
+            self.start(ctx, Mode::Steps(0));
+        }
+    }
+
+    /// A loop ended: read again if the model changed during its last read. The loop marks itself
+    /// inactive only after reporting, so the read starts on the next frame.
+    fn refresh_if_pending(&mut self, ctx: &Context<Self>) {
+        if std::mem::take(&mut self.refresh_pending) {
+            let link = ctx.link().clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                driver::next_frame().await;
+                link.send_message(Msg::Refresh);
+            });
+        }
+    }
+
+    /// Dragging markers the model offers (prototypes, components, shots) and hovering (per-point
+    /// circles). Redraws the canvas directly: nothing else on the page changes.
+    fn pointer(&mut self, ctx: &Context<Self>, px: f32, py: f32, kind: PointerKind) -> bool {
+        let (x, y) = viz::pixel_to_data(self.bounds, VIEW as usize, px, py);
+        match kind {
+            PointerKind::Down => {
+                self.dragged = false;
+                if self.generated.dim == 2
+                    && let Some(snap) = self.snapshot.as_deref()
+                    && let Some((o, row)) = viz::hit_marker(&snap.overlays, self.bounds, VIEW as usize, px, py, 10.0)
+                {
+                    self.drag = Some((snap.overlays[o].label.clone(), row, x, y));
+                }
+            }
+            PointerKind::Move => {
+                self.hover = Some((x, y));
+                let over = self.generated.dim == 2 && self.snapshot.as_deref().is_some_and(|s| viz::hit_marker(&s.overlays, self.bounds, VIEW as usize, px, py, 10.0).is_some());
+                if let Some(c) = self.canvas.cast::<web_sys::HtmlElement>() {
+                    let _ = c.style().set_property("cursor", if self.drag.is_some() { "grabbing" } else if over { "grab" } else { "crosshair" });
+                }
+                if let Some((label, row, ..)) = self.drag.clone() {
+                    self.drag = Some((label.clone(), row, x, y));
+                    self.dragged = true;
+                    self.move_marker(ctx, &label, row, x, y);
+                }
+            }
+            PointerKind::Up | PointerKind::Leave => {
+                if kind == PointerKind::Leave {
+                    self.hover = None;
+                }
+                if let Some((label, row, ..)) = self.drag.take()
+                    && self.dragged
+                {
+                    self.move_marker(ctx, &label, row, x, y);
+                }
+            }
+        }
+        self.draw();
+        false
+    }
+
+    fn move_marker(&mut self, ctx: &Context<Self>, label: &str, row: usize, x: f32, y: f32) {
+        let Some(session) = self.session.clone() else { return };
+        let moved = session.borrow_mut().drag(label, row, &[x, y]);
+        match moved {
+            Ok(()) => self.refresh(ctx),
+            Err(e) => {
+                self.drag = None;
+                self.notes.retain(|n| !n.starts_with("Cannot move"));
+                self.notes.push(format!("Cannot move this marker: {e}"));
+            }
         }
     }
 
@@ -436,6 +536,10 @@ impl Component for App {
             plane,
             proof: None,
             highlight: None,
+            hover: None,
+            drag: None,
+            dragged: false,
+            refresh_pending: false,
         };
         app.load_link_csv(ctx);
         app.write_hash();
@@ -479,7 +583,15 @@ impl Component for App {
             Msg::Param(spec, text) => match spec.parse(&text) {
                 Ok(v) => {
                     if self.state.params.set(spec, v).is_ok() {
-                        self.rebuild(ctx);
+                        // Parameters a model can apply without retraining (a calibration weight,
+                        // which branch predicts) change the view at once.
+                        let tuned = self.status != Status::Error && self.session.as_ref().is_some_and(|s| s.borrow_mut().tune(&self.state.params));
+                        if tuned {
+                            self.write_hash();
+                            self.refresh(ctx);
+                        } else {
+                            self.rebuild(ctx);
+                        }
                     }
                 }
                 Err(e) => self.notes.push(format!("{e}; kept the previous value")),
@@ -526,11 +638,13 @@ impl Component for App {
                     self.snapshot = Some(snap);
                 }
                 DriverEvent::Finished => {
+                    self.refresh_if_pending(ctx);
                     self.status = Status::Done;
                     self.state.play = false;
                     self.write_hash();
                 }
                 DriverEvent::Paused => {
+                    self.refresh_if_pending(ctx);
                     if self.status == Status::Training {
                         self.status = Status::Idle;
                     }
@@ -545,6 +659,8 @@ impl Component for App {
             Msg::Highlight(rule) => {
                 self.highlight = rule.and_then(|r| self.decided_by(r));
             }
+            Msg::Pointer { px, py, kind } => return self.pointer(ctx, px, py, kind),
+            Msg::Canvas { .. } if std::mem::take(&mut self.dragged) => return false,
             Msg::Canvas { px, py, erase } => {
                 // With a model that can explain itself, a click on a point asks why.
                 if !erase && let Some(proof) = self.explain_at(px, py) {
@@ -567,6 +683,12 @@ impl Component for App {
             Msg::CsvError(e) => self.csv_error = Some(e),
             Msg::Sample(file) => ctx.link().send_future(csv_ui::fetch_sample(file, Origin::User)),
             Msg::Repaint => {}
+            Msg::Refresh => {
+                if self.status != Status::Error {
+                    self.refresh(ctx);
+                }
+                return false;
+            }
             Msg::HashChanged => {
                 let hash = location_hash();
                 if hash.trim_start_matches('#') != self.written_hash {
@@ -813,6 +935,13 @@ impl App {
             let k = VIEW as f32 / canvas_client_width(&e).max(1.0);
             Msg::Canvas { px: e.offset_x() as f32 * k, py: e.offset_y() as f32 * k, erase: true }
         });
+        let pointer = |kind: PointerKind| {
+            ctx.link().callback(move |e: MouseEvent| {
+                let k = VIEW as f32 / canvas_client_width(&e).max(1.0);
+                Msg::Pointer { px: e.offset_x() as f32 * k, py: e.offset_y() as f32 * k, kind }
+            })
+        };
+        let (onmousedown, onmousemove, onmouseup, onmouseleave) = (pointer(PointerKind::Down), pointer(PointerKind::Move), pointer(PointerKind::Up), pointer(PointerKind::Leave));
         let n_classes = self.generated.n_classes as u32;
         html! {
             <section class="panel view">
@@ -826,7 +955,7 @@ impl App {
                     <button data-testid="reset" onclick={ctx.link().callback(|_| Msg::Reset)}>{ "Reset" }</button>
                     <span class="phase">{ self.phase() }</span>
                 </div>
-                <canvas data-testid="boundary" ref={self.canvas.clone()} width={VIEW.to_string()} height={VIEW.to_string()} {onclick} {oncontextmenu}
+                <canvas data-testid="boundary" ref={self.canvas.clone()} width={VIEW.to_string()} height={VIEW.to_string()} {onclick} {oncontextmenu} {onmousedown} {onmousemove} {onmouseup} {onmouseleave}
                     data-view={format!("{},{},{},{}", self.bounds.x.0, self.bounds.x.1, self.bounds.y.0, self.bounds.y.1)}></canvas>
                 if self.generated.dim == 2 {
                 <div class="brush">
@@ -908,7 +1037,7 @@ impl App {
                     <path d={path} />
                 </svg>
                 <p class="hint">{ match (history.first(), history.last()) {
-                    (Some(a), Some(b)) => format!("Training loss (log scale): {:.3} at step {} → {:.3} at step {}.", a.1, a.0, b.1, b.0),
+                    (Some(a), Some(b)) => format!("Training loss ({} scale): {:.3} at step {} → {:.3} at step {}.", if viz::loss_is_log(history) { "log" } else { "linear" }, a.1, a.0, b.1, b.0),
                     _ => "Training loss per step (log scale) appears here once training starts.".to_string(),
                 } }</p>
                 <div class="legend">
@@ -952,6 +1081,14 @@ impl App {
                         }
                     </div>
                 }) }
+                if snap.is_some_and(|s| s.overlays.iter().any(|o| o.draggable)) {
+                    <p class="hint" data-testid="drag-hint">{ if self.generated.dim == 2 {
+                        "Drag a prototype, component or shot on the view: the boundary follows at once, with no retraining."
+                    } else {
+                        "Prototypes can be dragged on data with two features."
+                    } }</p>
+                }
+                { for snap.into_iter().flat_map(|s| s.figures.iter()).map(|(title, view)| figures::figure(title, view)) }
             </section>
         }
     }

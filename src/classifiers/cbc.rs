@@ -472,13 +472,14 @@ pub fn reasoning_table(rp: &[f32], rm: &[f32], k: usize, r: usize, n_classes: us
     let per = (r / n_classes.max(1)).max(1);
     let top = rp.iter().chain(rm).fold(1e-12f32, |a, &b| a.max(b));
     let mut header = vec!["component".to_string()];
-    header.extend((0..r).map(|j| format!("class {} · {}", j / per, j % per + 1)));
+    header.extend((0..r).map(|j| format!("{}·{}", j / per, j % per + 1)));
     let rows = (0..k)
         .map(|i| {
             let mut row = vec![Cell { text: format!("{}", i + 1), class: classes.get(i).copied(), ..Cell::default() }];
             row.extend((0..r).map(|j| {
                 let (p, m) = (rp[i * r + j], rm[i * r + j]);
-                Cell { text: format!("+{p:.2} / −{m:.2}"), green: p / top, red: m / top, class: None }
+                let short = |v: f32| format!("{v:.2}").trim_start_matches('0').to_string();
+                Cell { text: format!("+{}/−{}", short(p), short(m)), green: p / top, red: m / top, class: None }
             }));
             row
         })
@@ -486,7 +487,7 @@ pub fn reasoning_table(rp: &[f32], rm: &[f32], k: usize, r: usize, n_classes: us
     let note = if original {
         "Original CBC: prior-weighted requiredness; the rest of each component's weight is 'does not matter' (indefinite).".to_string()
     } else {
-        "Green: the concept needs the component near (r+); red: needs it far (r−). Each column sums to 1.".to_string()
+        "Columns: concepts (class · concept). Green: the concept needs the component near (r+); red: needs it far (r−). Each column sums to 1.".to_string()
     };
     super::FigureView::Table { header, rows, note }
 }

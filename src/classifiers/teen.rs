@@ -341,19 +341,19 @@ impl Classifier for Teen {
             tensors: vec![before, after],
             render: Box::new(move |v: Vec<Vec<f32>>| {
                 let rows = sessions(&v[0], &v[1], &held, b, c, ways);
-                let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.0}%", 100.0 * v));
+                let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.0}", 100.0 * v));
                 let cell = |before: Option<f64>, after: Option<f64>, good: bool| {
                     let a = after.unwrap_or(0.0) as f32;
-                    Cell { text: format!("{} → {}", pct(before), pct(after)), green: if good { a } else { 0.0 }, red: if good { 0.0 } else { a }, class: None }
+                    Cell { text: format!("{}→{}", pct(before), pct(after)), green: if good { a } else { 0.0 }, red: if good { 0.0 } else { a }, class: None }
                 };
                 let body = rows
                     .iter()
                     .map(|(name, s0, s1)| vec![Cell::text(name.clone()), cell(s0.all, s1.all, true), cell(s0.base, s1.base, true), cell(s0.novel, s1.novel, true), cell(s0.novel_as_base, s1.novel_as_base, false)])
                     .collect();
                 FigureView::Table {
-                    header: ["session", "all", "base", "novel", "novel → base"].map(String::from).to_vec(),
+                    header: ["session", "all", "base", "novel", "nov→base"].map(String::from).to_vec(),
                     rows: body,
-                    note: format!("Held-out points of the classes seen so far; each cell: before calibration → after (alpha {alpha}, tau {tau}). 'Novel → base': share of novel points taken for a base class."),
+                    note: format!("Percent of the held-out points of the classes seen so far; each cell: before calibration → after (alpha {alpha}, tau {tau}). 'nov→base': novel points taken for a base class."),
                 }
             }),
         };
@@ -421,7 +421,12 @@ pub fn sessions(before: &[f32], after: &[f32], labels: &[u32], base: usize, n_cl
     (0..count)
         .map(|s| {
             let seen = (base + s * ways).min(n_classes);
-            let name = if s == 0 { format!("0: base ({base} classes)") } else { format!("{s}: + classes {}–{}", base + (s - 1) * ways, seen - 1) };
+            let first = base + s.saturating_sub(1) * ways;
+            let name = match s {
+                0 => format!("0: {base} base"),
+                _ if first + 1 == seen => format!("{s}: +{first}"),
+                _ => format!("{s}: +{first}–{}", seen - 1),
+            };
             (name, score(before, labels, base, seen, n_classes), score(after, labels, base, seen, n_classes))
         })
         .collect()
