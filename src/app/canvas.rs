@@ -122,13 +122,29 @@ pub fn draw(canvas: &HtmlCanvasElement, scene: &Scene) {
         };
         let mut overlays: Vec<&ResolvedOverlay> = snap.overlays.iter().collect();
         overlays.sort_by_key(order);
+        let mut hovered = Vec::new();
         for o in overlays {
             if o.on_hover {
-                draw_hovered(&ctx, scene, size, o);
+                hovered.extend(draw_hovered(&ctx, scene, size, o));
             } else {
                 draw_overlay(&ctx, scene, size, o);
             }
         }
+        // What the canvas shows, for tests and assistive tools: the draggable markers' pixels
+        // and the hovered value.
+        let handles: Vec<String> = snap
+            .overlays
+            .iter()
+            .filter(|o| o.draggable && o.width >= 2)
+            .flat_map(|o| {
+                o.coords.chunks(o.width).enumerate().map(move |(i, r)| {
+                    let (x, y) = viz::data_to_pixel(scene.bounds, size, r[0], r[1]);
+                    format!("{}:{i}:{x:.0}:{y:.0}", o.label)
+                })
+            })
+            .collect();
+        let _ = canvas.set_attribute("data-handles", &handles.join(";"));
+        let _ = canvas.set_attribute("data-hover", &hovered.join("; "));
     }
     if let Some(h) = scene.highlight {
         draw_highlight(&ctx, scene, size, h);
@@ -220,14 +236,15 @@ fn scale(b: Bounds, size: usize) -> f64 {
 }
 
 /// An on-hover overlay: only the row whose centre is nearest the pointer (within 10 pixels).
-fn draw_hovered(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &ResolvedOverlay) {
-    let Some((hx, hy)) = scene.hover else { return };
+/// Returns the text shown.
+fn draw_hovered(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &ResolvedOverlay) -> Option<String> {
+    let (hx, hy) = scene.hover?;
     if o.width < 3 || o.kind != OverlayKind::Circles {
-        return;
+        return None;
     }
     let reach = 10.0 / scale(scene.bounds, size) as f32;
     let centres: Vec<[f32; 2]> = o.coords.chunks(o.width).map(|r| [r[0], r[1]]).collect();
-    let Some(i) = viz::nearest_point(&centres, hx, hy, reach) else { return };
+    let i = viz::nearest_point(&centres, hx, hy, reach)?;
     let row = &o.coords[i * o.width..(i + 1) * o.width];
     let radius = row[o.width - 1];
     let (x, y) = viz::data_to_pixel(scene.bounds, size, row[0], row[1]);
@@ -245,6 +262,7 @@ fn draw_hovered(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &
     ctx.fill_rect(x as f64 + 8.0, y as f64 - 22.0, w + 8.0, 16.0);
     ctx.set_fill_style_str("#111111");
     let _ = ctx.fill_text(&text, x as f64 + 12.0, y as f64 - 10.0);
+    Some(text)
 }
 
 /// Generic overlay drawing in the first two input features: markers, arrows, boxes and circles.

@@ -51,6 +51,9 @@ pub enum Msg {
     BackendReady(BackendPref, Rc<Backend>),
     Edit(Rc<dyn Fn(&mut AppState)>),
     Param(&'static ParamSpec, String),
+    /// A slider moves: applied at once if the model takes it without retraining, else left for
+    /// the release (`Param`).
+    ParamLive(&'static ParamSpec, String),
     Play,
     Pause,
     Step,
@@ -156,6 +159,10 @@ mod gloo_listener {
 
 fn location_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+fn input_value(e: &InputEvent) -> String {
+    event_value(e)
 }
 
 fn event_value(e: &Event) -> String {
@@ -659,6 +666,21 @@ impl Component for App {
             Msg::Highlight(rule) => {
                 self.highlight = rule.and_then(|r| self.decided_by(r));
             }
+            Msg::ParamLive(spec, text) => {
+                let Ok(v) = spec.parse(&text) else { return false };
+                let before = self.state.params.clone();
+                if self.state.params.set(spec, v).is_err() {
+                    return false;
+                }
+                let tuned = self.status != Status::Error && self.session.as_ref().is_some_and(|s| s.borrow_mut().tune(&self.state.params));
+                if tuned {
+                    self.write_hash();
+                    self.refresh(ctx);
+                } else {
+                    self.state.params = before;
+                    return false;
+                }
+            }
             Msg::Pointer { px, py, kind } => return self.pointer(ctx, px, py, kind),
             Msg::Canvas { .. } if std::mem::take(&mut self.dragged) => return false,
             Msg::Canvas { px, py, erase } => {
@@ -913,6 +935,20 @@ impl App {
                     <select data-param={spec.key} {onchange}>
                         { for values.iter().map(|v| { let t = crate::params::format_float(*v); html! { <option value={t.clone()} selected={t == current}>{ t.clone() }</option> } }) }
                     </select>
+                }
+            }
+            ParamKind::Float { min, max, log: false, .. } => {
+                // A slider beside the exact value: parameters the model applies without retraining
+                // follow the slider live; the others apply on release.
+                let step = 10f64.powf(((max - min) / 100.0).log10().floor());
+                let oninput = ctx.link().callback(move |e: InputEvent| Msg::ParamLive(spec, input_value(&e)));
+                let onrelease = ctx.link().callback(move |e: Event| Msg::Param(spec, event_value(&e)));
+                html! {
+                    <span class="slider-pair">
+                        <input type="range" data-slider={spec.key} min={min.to_string()} max={max.to_string()} step={step.to_string()}
+                            value={current.clone()} {oninput} onchange={onrelease} />
+                        <input type="text" data-param={spec.key} value={current.clone()} {onchange} />
+                    </span>
                 }
             }
             _ => html! { <input type="text" data-param={spec.key} value={current.clone()} {onchange} /> },

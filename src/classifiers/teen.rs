@@ -207,6 +207,11 @@ impl Teen {
         net.features(shots).reshape([n, k, ENCODER[2]]).mean_dim(1).reshape([n, ENCODER[2]])
     }
 
+    /// The prototypes: fixed once base training is over, else those of the current encoder.
+    pub fn current(&self) -> Option<Prototypes> {
+        self.prototypes.clone().or_else(|| self.build_prototypes())
+    }
+
     /// All class prototypes `[C, 16]` with the novel ones calibrated by `alpha`, `tau`.
     pub fn classifier(&self, p: &Prototypes, alpha: f64) -> Tensor<2> {
         Tensor::cat(vec![normalise(p.base.clone()), calibrate(p.novel.clone(), p.base.clone(), alpha, self.tau)], 0)
@@ -226,7 +231,9 @@ fn restore(params: &Params, state: &ModelState, device: &Device) -> Result<Box<d
     if head.dims() != [b, ENCODER[2]] || base.dims()[1] != ENCODER[2] || novel.dims()[1] != ENCODER[2] {
         return Err(LabError::Data("the saved head and prototypes do not fit a 16-feature encoder".into()));
     }
-    let finished = state.checked("finished")?.data[0] > 0.5;
+    // A model saved mid-training holds the prototypes of its encoder at that step, which is what
+    // it predicted with: restored, it predicts with them too.
+    state.checked("finished")?;
     Ok(Box::new(Teen {
         net: TeenNet { encoder, head: Param::from_tensor(head) },
         trainer: None,
@@ -238,7 +245,7 @@ fn restore(params: &Params, state: &ModelState, device: &Device) -> Result<Box<d
         shots: Vec::new(),
         shots_per: 0,
         dim,
-        prototypes: finished.then_some(Prototypes { base, novel }),
+        prototypes: Some(Prototypes { base, novel }),
     }))
 }
 
@@ -268,12 +275,13 @@ impl Classifier for Teen {
         Ok(StepOutput { loss: Some(loss.detach().without_autodiff()), converged: false })
     }
 
-    /// Cosine scores against every class prototype (novel ones calibrated); during base training,
-    /// the cosine head over the base classes (novel classes get probability 0).
+    /// Cosine scores against every class prototype (novel ones calibrated). During base training
+    /// the prototypes are those of the current encoder: the view shows the incremental classifier
+    /// base training would leave if it stopped now.
     fn predict_proba(&self, x: Tensor<2>) -> Tensor<2> {
         let net = self.net.valid();
         let f = net.features(x.without_autodiff());
-        match &self.prototypes {
+        match &self.current() {
             Some(p) => softmax(cosine_logits(f, self.classifier(p, self.alpha), SCALE), 1),
             None => {
                 let n = f.dims()[0];
@@ -296,7 +304,7 @@ impl Classifier for Teen {
     /// versions, arrows weighted by the calibration weights) and the session timeline.
     fn figures(&self, eval: &EvalPoints) -> Vec<Figure> {
         let net = self.net.valid();
-        let Some(p) = &self.prototypes else {
+        let Some(p) = &self.current() else {
             let labels = eval.labels.to_vec();
             return vec![Figure {
                 title: "Feature space".into(),
@@ -391,9 +399,10 @@ impl Classifier for Teen {
         let head = self.net.head.val();
         let device = head.device();
         out.push(("head".into(), head.clone()));
-        let (base, novel, finished) = match &self.prototypes {
-            Some(p) => (p.base.clone(), p.novel.clone(), 1.0),
-            None => (head, Tensor::zeros([self.n_classes - self.base, ENCODER[2]], &device), 0.0),
+        let finished = if self.prototypes.is_some() { 1.0 } else { 0.0 };
+        let (base, novel) = match self.current() {
+            Some(p) => (p.base, p.novel),
+            None => (head, Tensor::zeros([self.n_classes - self.base, ENCODER[2]], &device)),
         };
         out.push(("base_prototypes".into(), base));
         out.push(("novel_prototypes".into(), novel));
