@@ -161,7 +161,7 @@ fn b(v: bool) -> String {
 pub const KEYS: &[Key] = &[
     Key {
         name: "dataset",
-        doc: "Toy dataset: moons, circles, xor, blobs, spirals, checkerboard, linear.",
+        doc: "Toy dataset: moons, circles, xor, blobs, spirals, checkerboard, linear, sectors.",
         parse: |s, v| {
             s.data.kind = DatasetKind::from_key(v).ok_or_else(|| format!("unknown dataset '{v}'"))?;
             Ok(())
