@@ -25,7 +25,11 @@ fn every_classifier_defaults_validate_and_learn_separable_blobs() {
         }
         let snap = train(spec, &params, &split, None);
         let acc = snap.test_acc.unwrap();
-        assert!(acc >= 0.9, "{} reached only {acc} test accuracy on separable blobs", spec.name);
+        // A few-shot incremental learner sees only a few points of its novel classes through an
+        // encoder trained without them: separable or not, some novel points go to base classes
+        // (its own tests check how many).
+        let bar = if spec.family == classifiers::Family::FewShot { 0.7 } else { 0.9 };
+        assert!(acc >= bar, "{} reached only {acc} test accuracy on separable blobs", spec.name);
         // Probabilities are a distribution per grid point.
         for row in snap.grid_probs.chunks(3) {
             let s: f32 = row.iter().sum();

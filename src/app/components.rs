@@ -899,7 +899,7 @@ impl App {
                 <h2>{ "Classifier" }</h2>
                 <label>{ "Model" }
                     <select data-testid="model" onchange={Self::edit(ctx, |s, v| if let Some(m) = crate::classifiers::find(v) { s.set_model(m); })}>
-                        { for REGISTRY.iter().map(|m| html! { <option value={m.name} selected={m.name == s.model.name}>{ m.label }</option> }) }
+                        { for REGISTRY.iter().map(|m| html! { <option value={m.name} data-family={m.family.label()} selected={m.name == s.model.name}>{ m.label }</option> }) }
                     </select>
                 </label>
                 <p class="summary">{ s.model.summary }<span class="family">{ format!(" ({})", s.model.family.label()) }</span></p>

@@ -421,6 +421,8 @@ pub enum Family {
     Probabilistic,
     /// Learns a readable program ([`Classifier::program`]).
     RuleBased,
+    /// Learns its last classes from a few points each, after the others (class-incremental).
+    FewShot,
 }
 
 impl Family {
@@ -431,6 +433,7 @@ impl Family {
             Family::InstanceBased => "instance-based",
             Family::Probabilistic => "probabilistic",
             Family::RuleBased => "rule learner",
+            Family::FewShot => "few-shot incremental",
         }
     }
 }

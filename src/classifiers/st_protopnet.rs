@@ -205,6 +205,15 @@ impl StNet {
         }
     }
 
+    /// Replaces a branch's prototypes by `f(prototypes)` in place (push, drag), keeping them
+    /// trainable parameters (see [`edit_param`]).
+    fn edit_prototypes(&mut self, which: Which, f: impl FnOnce(Tensor<2>) -> Tensor<2>) {
+        let b = if which == Which::Support { &mut self.support } else { &mut self.trivial };
+        let placeholder = Param::from_tensor(Tensor::zeros([1, 1], &b.head.device()));
+        let protos = std::mem::replace(&mut b.prototypes, placeholder);
+        b.prototypes = edit_param(protos, f);
+    }
+
     pub fn branch(&self, which: Which) -> &Branch {
         if which == Which::Support {
             &self.support
@@ -486,16 +495,7 @@ impl StProtoPNet {
                 own.clone(),
             );
             self.anchors[slot] = Some(t.x.clone().without_autodiff().select(0, idx));
-            let b = if which == Which::Support {
-                &mut self.net.support
-            } else {
-                &mut self.net.trivial
-            };
-            let protos = std::mem::replace(
-                &mut b.prototypes,
-                Param::from_tensor(Tensor::zeros([1, 1], &t.x.device())),
-            );
-            b.prototypes = edit_param(protos, |_| pushed);
+            self.net.edit_prototypes(which, |_| pushed);
         }
     }
 }
@@ -711,18 +711,7 @@ impl Classifier for StProtoPNet {
         if let Some(a) = self.anchors[slot].take() {
             self.anchors[slot] = Some(a.slice_assign([index..index + 1, 0..dim], point));
         }
-        let b = if which == Which::Support {
-            &mut self.net.support
-        } else {
-            &mut self.net.trivial
-        };
-        let protos = std::mem::replace(
-            &mut b.prototypes,
-            Param::from_tensor(Tensor::zeros([1, 1], &device)),
-        );
-        b.prototypes = edit_param(protos, |t| {
-            t.slice_assign([index..index + 1, 0..ADD_ON[1]], feature)
-        });
+        self.net.edit_prototypes(which, |t| t.slice_assign([index..index + 1, 0..ADD_ON[1]], feature));
         Ok(())
     }
 

@@ -80,7 +80,7 @@ const TAU: ParamSpec = ParamSpec {
 pub static SPEC: ModelSpec = ModelSpec {
     name: "teen",
     label: "TEEN (few-shot incremental prototypes)",
-    family: Family::NeuralNetwork,
+    family: Family::FewShot,
     summary: "Few-shot class-incremental learning: an encoder is trained on the base classes, then the last classes \
               arrive in sessions with a few shots each (ringed). Novel prototypes from few shots are poor, so their points \
               are mostly taken for base classes; TEEN shifts each novel prototype toward the base prototypes it resembles, \

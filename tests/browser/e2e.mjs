@@ -320,14 +320,16 @@ await test('CPU: every registered classifier trains from the model menu; bad lin
     await page.goto(`${origin}/#dataset=blobs&classes=3&n=300&seed=3&model=knn&k=5&play=1&backend=cpu`);
     let s = await waitFinished(page, 60_000);
     assert(s.state === 'done' && s.test >= 0.9, `knn: ${JSON.stringify(s)}`);
-    const models = await page.$$eval('[data-testid=model] option', (os) => os.map((o) => o.value));
+    const models = await page.$$eval('[data-testid=model] option', (os) => os.map((o) => [o.value, o.dataset.family]));
     assert(models.length >= 4, `models: ${models}`);
-    for (const m of models) {
+    for (const [m, family] of models) {
       await page.selectOption('[data-testid=model]', m);
       await page.click('[data-testid=play]');
       s = await waitFinished(page, 120_000);
       assert(s.state === 'done', `${m}: ${JSON.stringify(s)}`);
-      assert(s.test >= 0.9, `${m} on blobs: ${JSON.stringify(s)}`);
+      // A few-shot incremental learner sees a few points of its novel classes only (see
+      // tests/classifiers.rs).
+      assert(s.test >= (family === 'few-shot incremental' ? 0.7 : 0.9), `${m} on blobs: ${JSON.stringify(s)}`);
       assert(page.url().includes(`model=${m}`), `link does not follow the model: ${page.url()}`);
     }
     // A new grid resolution repaints the trained model without retraining it.
