@@ -288,7 +288,8 @@ const LOSS: ParamSpec = ParamSpec {
     doc: "Margin: stable CBC separating the right class's concepts from the others by 0.3. Robust: stable CBC raising the certified radius, the distance within which no perturbation can change the prediction. Original: the 2019 CBC (components may also be irrelevant to a class; renormalised), margin loss, no certificate.",
     kind: ParamKind::Choice { options: &["margin", "robust", "original"], default: "margin" },
 };
-const CBC_LR: ParamSpec = ParamSpec { kind: ParamKind::Float { min: 1e-5, max: 10.0, default: 0.03, log: true }, ..super::mlp::LR };
+/// The spec's toy: Adam lr 1e-2, full batch, 2000 steps.
+const CBC_LR: ParamSpec = ParamSpec { kind: ParamKind::Float { min: 1e-5, max: 10.0, default: 0.01, log: true }, ..super::mlp::LR };
 
 pub static SPEC: ModelSpec = ModelSpec {
     name: "cbc",
@@ -299,7 +300,7 @@ pub static SPEC: ModelSpec = ModelSpec {
               inside of which can change its prediction (the robust loss raises it). Drag a component to see what it does. \
               One step is one full-batch Adam update.",
     params: &[COMPONENTS, LOSS, CBC_LR],
-    default_steps: 500,
+    default_steps: 2000,
     builder: build,
     restore,
 };
@@ -608,15 +609,16 @@ mod tests {
     }
 
     /// The spec's property 4 expects robust training to certify radii at least 1.5x larger on
-    /// moons; with the spec's toy robustness margin (0.3 x the median distance to the nearest
-    /// point of the other class) we measure 1.19x (0.244 vs 0.205) at higher accuracy (0.99 vs
-    /// 0.91): the hinge stops pushing once r reaches that margin. Larger margins give larger radii
-    /// but cost accuracy (0.45x: 1.43x at 0.97; 0.6x: 1.71x at 0.76). This test holds the direction
-    /// and the accuracy tolerance; the factor is open (issue 7).
+    /// moons (noise 0.1) at accuracy within 0.03, calling it an expected trend. At the spec's toy
+    /// schedule (Adam lr 1e-2, full batch, 2000 steps) and robustness margin (0.3 x the median
+    /// distance to the nearest point of the other class) we measure, with 3 components per class,
+    /// 1.45x (0.264 vs 0.181) at accuracy 0.993 vs 0.973; the factor depends on the components
+    /// (2 per class: 1.05x, 4: 1.26x) and the steps (3000: 1.51x). This test holds the direction
+    /// with a margin (1.3x) and the accuracy tolerance; the 1.5x is not reached reliably.
     #[test]
     fn robust_training_certifies_larger_radii() {
-        let (margin, _) = train(LossKind::Margin, 400);
-        let (robust, _) = train(LossKind::Robust, 400);
+        let (margin, _) = train(LossKind::Margin, 2000);
+        let (robust, _) = train(LossKind::Robust, 2000);
         let (x, y) = moons(300, 11);
         let stats = |p: &CbcParams| {
             let (pred, r) = judge(p, &x, &y);
@@ -625,7 +627,7 @@ mod tests {
         };
         let ((acc_m, r_m), (acc_r, r_r)) = (stats(&margin), stats(&robust));
         eprintln!("margin loss: accuracy {acc_m:.3}, mean radius {r_m:.4}; robust loss: accuracy {acc_r:.3}, mean radius {r_r:.4}");
-        assert!(r_r > 1.1 * r_m, "robust {r_r} vs margin {r_m}");
+        assert!(r_r > 1.3 * r_m, "robust {r_r} vs margin {r_m}");
         assert!(acc_r >= acc_m - 0.03, "robust accuracy {acc_r} vs margin {acc_m}");
     }
 

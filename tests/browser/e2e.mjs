@@ -246,7 +246,7 @@ await test('Prototypes: CBC components drag with the mouse (no retraining), radi
       const b = await page.$eval('[data-testid=boundary]', (c) => { const r = c.getBoundingClientRect(); return { left: r.left, top: r.top, k: r.width / c.width }; });
       return [b.left + x * b.k, b.top + y * b.k];
     };
-    await page.goto(`${origin}/#dataset=moons&n=300&seed=2&noise=0.1&model=cbc&steps=150&play=1&backend=cpu`);
+    await page.goto(`${origin}/#dataset=moons&n=300&seed=2&noise=0.1&model=cbc&lr=0.03&steps=150&play=1&backend=cpu`);
     let s = await waitFinished(page, 120_000);
     assert(s.state === 'done' && s.test >= 0.9, `cbc: ${JSON.stringify(s)}`);
     assert(await page.$$eval('[data-figure=Reasoning] tbody tr', (r) => r.length) === 6, 'reasoning table has a row per component');
