@@ -472,7 +472,7 @@ pub fn reasoning_table(rp: &[f32], rm: &[f32], k: usize, r: usize, n_classes: us
     use super::Cell;
     let per = (r / n_classes.max(1)).max(1);
     let top = rp.iter().chain(rm).fold(1e-12f32, |a, &b| a.max(b));
-    let mut header = vec!["component".to_string()];
+    let mut header = vec!["#".to_string()];
     header.extend((0..r).map(|j| format!("{}·{}", j / per, j % per + 1)));
     let rows = (0..k)
         .map(|i| {
