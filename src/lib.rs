@@ -15,6 +15,7 @@ pub mod model_file;
 pub mod params;
 pub mod rng;
 pub mod state;
+pub mod tilting;
 pub mod train;
 pub mod viz;
 
