@@ -4,6 +4,7 @@
 //! page, wasm only). The library names no backend: the page's entry point picks the device
 //! (WebGPU or CPU) and hands it down.
 
+pub mod adversarial;
 pub mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -62,6 +62,8 @@ pub struct AppState {
     pub grid: usize,
     pub discretize: bool,
     pub show_test: bool,
+    /// Draw each shown point's minimal adversarial perturbation (models with input gradients).
+    pub adversarial: bool,
     pub backend: BackendPref,
     pub added: Vec<DrawnPoint>,
     pub removed: Vec<usize>,
@@ -119,6 +121,7 @@ impl Default for AppState {
             grid: 128,
             discretize: false,
             show_test: true,
+            adversarial: false,
             backend: BackendPref::Auto,
             added: Vec::new(),
             removed: Vec::new(),
@@ -359,6 +362,12 @@ pub const KEYS: &[Key] = &[
         doc: "1 paints each region in its class colour only, without confidence shading.",
         parse: |s, v| Ok(s.discretize = flag(v)?),
         write: |s| b(s.discretize),
+    },
+    Key {
+        name: "adv",
+        doc: "1 draws each shown point's minimal adversarial perturbation as an arrow, with the histogram of their lengths (classifiers with input gradients).",
+        parse: |s, v| Ok(s.adversarial = flag(v)?),
+        write: |s| b(s.adversarial),
     },
     Key {
         name: "showtest",

@@ -5,7 +5,7 @@
 //! The session is synchronous and bounded per call; the page's async driver (in `app`) decides how
 //! many steps fit in a frame and when to read back, so the same session runs natively in tests.
 
-use crate::classifiers::{Classifier, EvalPoints, FigureView, Marker, ModelSpec, Overlay, OverlayCoords, OverlayKind, TrainData, points_tensor, predict_chunked};
+use crate::classifiers::{Classifier, EvalPoints, Figure, FigureView, Marker, ModelSpec, Overlay, OverlayCoords, OverlayKind, TrainData, points_tensor, predict_chunked};
 use crate::data::plane::Plane;
 use crate::data::{Bounds, Dataset, Split};
 use crate::error::LabError;
@@ -58,6 +58,8 @@ pub struct Session {
     pending: Vec<(usize, Tensor<1>)>,
     /// Read loss values, `(step, loss)`.
     pub history: Vec<(usize, f32)>,
+    /// Search each shown point's minimal adversarial perturbation at every read.
+    adversarial: bool,
 }
 
 /// What one read-back yields: everything the view draws.
@@ -140,6 +142,7 @@ impl Session {
             infer_chunk: None,
             pending: Vec::new(),
             history: Vec::new(),
+            adversarial: false,
         })
     }
 
@@ -195,8 +198,9 @@ impl Session {
         let shown = self.eval_labels.len();
         let dim = self.train.dim();
         let eval = EvalPoints { x: self.eval_x.clone().slice([0..shown, 0..dim]), labels: &self.eval_labels, n_train: self.train.n() };
+        let (adv_overlay, adv_figure) = if self.adversarial { adversarial_view(self.model.as_ref(), &eval) } else { (None, None) };
         let mut overlays = Vec::new();
-        for mut o in self.model.overlays(&eval) {
+        for mut o in self.model.overlays(&eval).into_iter().chain(adv_overlay) {
             let coords = std::mem::replace(&mut o.coords, OverlayCoords::Host(Vec::new()));
             let host = match coords {
                 OverlayCoords::Host(v) => Some(v),
@@ -208,7 +212,7 @@ impl Session {
             overlays.push(PendingOverlay { overlay: o, host });
         }
         let mut figures = Vec::new();
-        for f in self.model.figures(&eval) {
+        for f in adv_figure.into_iter().chain(self.model.figures(&eval)) {
             let tensors = f.tensors.len();
             for t in f.tensors {
                 tx = tx.register(t.without_autodiff());
@@ -216,6 +220,12 @@ impl Session {
             figures.push(PendingFigure { title: f.title, tensors, render: f.render });
         }
         ReadPlan { transaction: tx, loss_steps, overlays, figures, step: self.step }
+    }
+
+    /// Adds (or drops) the adversarial view: arrows to each shown point's minimal adversarial
+    /// perturbation and the histogram of their lengths, recomputed at every read.
+    pub fn set_adversarial(&mut self, on: bool) {
+        self.adversarial = on;
     }
 
     /// Moves a draggable overlay's point (see [`Classifier::drag`]); the next read shows the
@@ -318,6 +328,49 @@ impl ReadPlan {
         let data = self.transaction.execute_async().await.map_err(|e| LabError::Device(format!("{e:?}")))?;
         session.borrow_mut().finish_read(self.loss_steps, self.overlays, self.figures, self.step, data)
     }
+}
+
+/// Shown points searched for adversarial perturbations per refresh (the first ones, train then test).
+pub const ADVERSARIAL_POINTS: usize = 1000;
+
+/// The adversarial view of the shown points: arrows from each point to its minimal adversarial
+/// perturbation, and the histogram of their lengths with the mean; for a model without input
+/// gradients, a figure that says so.
+fn adversarial_view(model: &dyn Classifier, eval: &EvalPoints) -> (Option<Overlay>, Option<Figure>) {
+    let [n, dim] = eval.x.dims();
+    let n = n.min(ADVERSARIAL_POINTS);
+    let x = eval.x.clone().slice([0..n, 0..dim]);
+    let title = "Adversarial distance".to_string();
+    let Some((adv, found)) = crate::adversarial::minimal_perturbations(model, x.clone()) else {
+        let note = "This classifier has no input gradients (rules, neighbours or class densities): the gradient search for adversarial examples does not apply.".to_string();
+        let render = Box::new(move |_: Vec<Vec<f32>>| FigureView::Histogram { edges: Vec::new(), counts: Vec::new(), x_label: "adversarial distance".into(), note });
+        return (None, Some(Figure { title, tensors: Vec::new(), render }));
+    };
+    let arrows = Tensor::cat(vec![x.clone(), adv.clone()], 1);
+    let overlay = Overlay::new("adversarial", OverlayKind::Arrows, OverlayCoords::Device(arrows), eval.labels[..n].to_vec());
+    let d = crate::adversarial::distances(x, adv).reshape([n, 1]);
+    let found = found.float().reshape([n, 1]);
+    let render = Box::new(move |v: Vec<Vec<f32>>| adversarial_histogram(&v[0], &v[1]));
+    (Some(overlay), Some(Figure { title, tensors: vec![d, found], render }))
+}
+
+/// Histogram of the lengths of the perturbations found, with their mean and how many searches
+/// crossed a boundary.
+pub fn adversarial_histogram(distances: &[f32], found: &[f32]) -> FigureView {
+    let d: Vec<f32> = distances.iter().zip(found).filter(|(_, f)| **f > 0.5).map(|(d, _)| *d).collect();
+    let top = d.iter().fold(0.0f32, |a, &b| a.max(b)).max(1e-6);
+    let bins = 12;
+    let mut counts = vec![0usize; bins];
+    for v in &d {
+        counts[((v / top * bins as f32) as usize).min(bins - 1)] += 1;
+    }
+    let mean = d.iter().map(|v| *v as f64).sum::<f64>() / d.len().max(1) as f64;
+    let note = format!(
+        "Mean distance to the nearest other class: {mean:.3} (input units), over {} of {} points (DeepFool steps to the boundary, then bisection; arrows on the view).",
+        d.len(),
+        distances.len()
+    );
+    FigureView::Histogram { edges: (0..=bins).map(|i| top * i as f32 / bins as f32).collect(), counts, x_label: "adversarial distance".into(), note }
 }
 
 /// `[n_train + n_test + grid^2, dim]`: everything a refresh predicts on, uploaded once; the grid

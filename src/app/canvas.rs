@@ -305,6 +305,13 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &
             OverlayKind::Arrows if half >= 2 => {
                 let (x0, y0) = viz::data_to_pixel(b, size, row[0], row[1]);
                 let (x1, y1) = viz::data_to_pixel(b, size, row[half], row[half + 1]);
+                if (x1 - x0).hypot(y1 - y0) < 1.0 {
+                    // No perturbation found (or none needed): nothing to point at.
+                    continue;
+                }
+                // Thin and translucent: an arrow per point must not hide the points.
+                ctx.set_global_alpha(0.55);
+                ctx.set_line_width(1.0);
                 ctx.begin_path();
                 ctx.move_to(x0 as f64, y0 as f64);
                 ctx.line_to(x1 as f64, y1 as f64);
@@ -312,11 +319,12 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &
                 let a = ((y1 - y0) as f64).atan2((x1 - x0) as f64);
                 ctx.begin_path();
                 ctx.move_to(x1 as f64, y1 as f64);
-                ctx.line_to(x1 as f64 - 6.0 * (a - 0.4).cos(), y1 as f64 - 6.0 * (a - 0.4).sin());
-                ctx.line_to(x1 as f64 - 6.0 * (a + 0.4).cos(), y1 as f64 - 6.0 * (a + 0.4).sin());
+                ctx.line_to(x1 as f64 - 5.0 * (a - 0.4).cos(), y1 as f64 - 5.0 * (a - 0.4).sin());
+                ctx.line_to(x1 as f64 - 5.0 * (a + 0.4).cos(), y1 as f64 - 5.0 * (a + 0.4).sin());
                 ctx.close_path();
                 ctx.set_fill_style_str("#111111");
                 ctx.fill();
+                ctx.set_global_alpha(1.0);
             }
             OverlayKind::Boxes | OverlayKind::HatchedBoxes if half >= 2 => {
                 let (x0, y0, x1, y1) = box_pixels(b, size, row);

@@ -240,6 +240,7 @@ impl App {
         match Session::new(&setup, &backend.device) {
             Ok(mut s) => {
                 s.set_infer_chunk(backend.kind.infer_chunk());
+                s.set_adversarial(self.state.adversarial);
                 self.session = Some(Rc::new(RefCell::new(s)));
                 self.start(ctx, if self.state.play { Mode::Play } else { Mode::Steps(0) });
             }
@@ -574,8 +575,14 @@ impl Component for App {
                 }
                 let view_only = AppState { discretize: before.discretize, show_test: before.show_test, ..self.state.clone() } == before;
                 let grid_only = AppState { grid: before.grid, ..self.state.clone() } == before;
+                let adversarial_only = AppState { adversarial: before.adversarial, ..self.state.clone() } == before;
                 if view_only {
                     self.write_hash();
+                } else if adversarial_only && let Some(session) = self.session.clone() {
+                    // The adversarial search runs on the trained model at each read: no retraining.
+                    session.borrow_mut().set_adversarial(self.state.adversarial);
+                    self.write_hash();
+                    self.refresh(ctx);
                 } else if grid_only && let Some(session) = self.session.clone() {
                     // A finer or coarser boundary needs no retraining: swap the grid, read again.
                     session.borrow_mut().set_view(self.state.grid, self.bounds);
@@ -1017,6 +1024,9 @@ impl App {
                         onchange={Self::edit(ctx, |s, v| s.discretize = v == "1")} />{ "Discretize" }</label>
                     <label class="inline"><input type="checkbox" checked={self.state.show_test}
                         onchange={Self::edit(ctx, |s, v| s.show_test = v == "1")} />{ "Show test points" }</label>
+                    <label class="inline" title="Arrows from each shown point to the nearest point of another class (gradient search, for classifiers with input gradients), and the histogram of their lengths.">
+                        <input type="checkbox" data-testid="adversarial" checked={self.state.adversarial}
+                        onchange={Self::edit(ctx, |s, v| s.adversarial = v == "1")} />{ "Adversarial examples" }</label>
                     <label class="inline">{ "Grid" }
                         <select data-testid="grid" onchange={Self::edit(ctx, |s, v| if let Ok(g) = v.parse() { s.grid = g; })}>
                             { for [64usize, 128, 192, 256].iter().chain((![64, 128, 192, 256].contains(&self.state.grid)).then_some(&self.state.grid)).map(|g| html! {

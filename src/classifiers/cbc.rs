@@ -393,6 +393,11 @@ impl Classifier for Cbc {
         scores / total
     }
 
+    /// Each class's best concept probability.
+    fn scores(&self, x: Tensor<2>) -> Option<Tensor<2>> {
+        Some(class_scores(self.params().concepts(x), self.n_classes, CONCEPTS))
+    }
+
     /// The components (draggable), coloured by the class they started in, each with its reach
     /// sigma as a faint circle; for the stable CBC, each shown point's certified radius (drawn
     /// for the point under the pointer; negative for a misclassified point, then not drawn).

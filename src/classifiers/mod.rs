@@ -61,6 +61,13 @@ pub trait Classifier {
         Err(LabError::InvalidParam(format!("'{overlay}' cannot be moved")))
     }
 
+    /// Class scores whose argmax is the prediction, differentiable in `x` (`[n, dim]`, which may
+    /// carry autodiff; the model's own weights enter as constants), for gradient-based
+    /// adversarial search. None for models without input gradients (trees of rules, neighbours).
+    fn scores(&self, _x: Tensor<2>) -> Option<Tensor<2>> {
+        None
+    }
+
     /// Applies parameters that need no retraining (a calibration weight, which branch to show).
     /// Returns false when any other parameter changed, so the caller retrains.
     fn tune(&mut self, _params: &Params) -> bool {

@@ -204,6 +204,11 @@ impl Classifier for Net {
         softmax(Self::logits(&layers, self.activation, x.without_autodiff()), 1)
     }
 
+    /// The logits.
+    fn scores(&self, x: Tensor<2>) -> Option<Tensor<2>> {
+        Some(Self::logits(&self.layers.valid(), self.activation, x))
+    }
+
     fn state(&self) -> Vec<(String, Tensor<2>)> {
         let mut out = Vec::new();
         for (i, l) in self.layers.layers.iter().enumerate() {

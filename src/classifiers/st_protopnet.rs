@@ -597,6 +597,11 @@ impl Classifier for StProtoPNet {
         softmax(self.net.valid().logits(x.without_autodiff(), self.show), 1)
     }
 
+    /// The logits of the shown branches.
+    fn scores(&self, x: Tensor<2>) -> Option<Tensor<2>> {
+        Some(self.net.valid().logits(x, self.show))
+    }
+
     /// Prototypes at their input-space points: trivial as stars, support as hollow diamonds;
     /// both draggable.
     fn overlays(&self, eval: &EvalPoints) -> Vec<Overlay> {

@@ -291,6 +291,12 @@ impl Classifier for Teen {
         }
     }
 
+    /// The cosine logits against every class prototype.
+    fn scores(&self, x: Tensor<2>) -> Option<Tensor<2>> {
+        let p = self.current()?;
+        Some(cosine_logits(self.net.valid().features(x), self.classifier(&p, self.alpha), SCALE))
+    }
+
     /// The novel classes' shots, ringed and draggable (a prototype is their mean feature).
     fn overlays(&self, _eval: &EvalPoints) -> Vec<Overlay> {
         if self.shots.is_empty() {

@@ -313,6 +313,29 @@ await test('Prototypes: CBC components drag with the mouse (no retraining), radi
   } finally { await browser.close(); }
 });
 
+await test('Adversarial examples: a toggle adds arrows and the distance histogram without retraining; a model without gradients says so', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    await page.goto(`${origin}/#${MOONS}&backend=cpu`);
+    let s = await waitFinished(page, 120_000);
+    const plain = await canvasPixels(page);
+    await page.check('[data-testid=adversarial]');
+    await page.waitForSelector('[data-figure="Adversarial distance"] rect.bar', { timeout: 30_000 });
+    const note = await page.textContent('[data-figure="Adversarial distance"] p');
+    const m = /Mean distance to the nearest other class: ([\d.]+) .* over (\d+) of (\d+) points/.exec(note);
+    assert(m && Number(m[1]) > 0 && m[2] === m[3], `every search crosses: ${note}`);
+    assert(await canvasPixels(page) !== plain, 'no arrows drawn');
+    assert(page.url().includes('adv=1'), 'the link does not carry the toggle');
+    const after = await status(page);
+    assert(after.step === s.step && after.state === 'done', `the toggle retrained: ${JSON.stringify([s, after])}`);
+    await page.selectOption('[data-testid=model]', 'knn');
+    await page.click('[data-testid=play]');
+    s = await waitFinished(page, 60_000);
+    await page.waitForFunction(() => /no input gradients/.test(document.querySelector('[data-figure="Adversarial distance"]')?.textContent ?? ''), null, { timeout: 20_000 });
+  } finally { await browser.close(); }
+});
+
 await test('CPU: every registered classifier trains from the model menu; bad links give notes, not crashes', async () => {
   const browser = await launch(false);
   try {
