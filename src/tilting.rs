@@ -158,6 +158,105 @@ pub fn svm(x: &[f64], y: &[i8], d: usize, lambda: f64, epochs: usize, seed: u64)
     Linear { w, b }
 }
 
+/// L2-regularised logistic regression `min (lambda / 2)||w||^2 + (1 / m) sum log(1 + exp(-y f(x)))`
+/// (bias unregularised) by Newton's method with step halving: `iterations` Newton steps, each a
+/// `(d + 1) x (d + 1)` solve (the sweep's D <= 100).
+pub fn logistic(x: &[f64], y: &[i8], d: usize, lambda: f64, iterations: usize) -> Linear {
+    let m = y.len().max(1) as f64;
+    let k = d + 1;
+    let mut theta = vec![0.0; k];
+    let row = |i: usize| -> Vec<f64> { x[i * d..(i + 1) * d].iter().copied().chain([1.0]).collect() };
+    let rows: Vec<Vec<f64>> = (0..y.len()).map(row).collect();
+    let objective = |t: &[f64]| -> f64 {
+        let reg = 0.5 * lambda * dot(&t[..d], &t[..d]);
+        reg + rows.iter().zip(y).map(|(r, &l)| softplus(-(l as f64) * dot(r, t))).sum::<f64>() / m
+    };
+    for _ in 0..iterations {
+        let mut grad = vec![0.0; k];
+        let mut hess = vec![0.0; k * k];
+        for (r, &l) in rows.iter().zip(y) {
+            let l = l as f64;
+            let p = sigmoid(l * dot(r, &theta));
+            let g = -(1.0 - p) * l / m;
+            let h = p * (1.0 - p) / m;
+            for a in 0..k {
+                grad[a] += g * r[a];
+                for b in 0..k {
+                    hess[a * k + b] += h * r[a] * r[b];
+                }
+            }
+        }
+        for a in 0..d {
+            grad[a] += lambda * theta[a];
+            hess[a * k + a] += lambda;
+        }
+        // A tiny ridge keeps the system solvable when the data are separable and lambda ~ 0.
+        for a in 0..k {
+            hess[a * k + a] += 1e-10;
+        }
+        let Some(step) = solve(hess, grad, k) else { break };
+        let before = objective(&theta);
+        let mut t = 1.0;
+        loop {
+            let cand: Vec<f64> = theta.iter().zip(&step).map(|(a, s)| a - t * s).collect();
+            if objective(&cand) <= before || t < 1e-8 {
+                theta = cand;
+                break;
+            }
+            t *= 0.5;
+        }
+        if step.iter().map(|v| v * v).sum::<f64>().sqrt() * t < 1e-10 {
+            break;
+        }
+    }
+    let b = theta.pop().unwrap_or(0.0);
+    Linear { w: theta, b }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 { 1.0 / (1.0 + (-z).exp()) } else { z.exp() / (1.0 + z.exp()) }
+}
+
+fn softplus(z: f64) -> f64 {
+    if z > 30.0 { z } else { z.exp().ln_1p() }
+}
+
+/// Solves `a x = b` (`a` row-major `k x k`, symmetric positive definite) by Cholesky; None if it
+/// is not.
+fn solve(mut a: Vec<f64>, mut b: Vec<f64>, k: usize) -> Option<Vec<f64>> {
+    for j in 0..k {
+        let mut diag = a[j * k + j];
+        for p in 0..j {
+            diag -= a[j * k + p] * a[j * k + p];
+        }
+        if diag <= 0.0 {
+            return None;
+        }
+        let diag = diag.sqrt();
+        a[j * k + j] = diag;
+        for i in j + 1..k {
+            let mut v = a[i * k + j];
+            for p in 0..j {
+                v -= a[i * k + p] * a[j * k + p];
+            }
+            a[i * k + j] = v / diag;
+        }
+    }
+    for i in 0..k {
+        for p in 0..i {
+            b[i] -= a[i * k + p] * b[p];
+        }
+        b[i] /= a[i * k + i];
+    }
+    for i in (0..k).rev() {
+        for p in i + 1..k {
+            b[i] -= a[p * k + i] * b[p];
+        }
+        b[i] /= a[i * k + i];
+    }
+    Some(b)
+}
+
 /// The sweep's data: two unit-variance blobs centred at `+-1.5` on the first coordinate of a
 /// plane `V` (the first two coordinates) in `R^d`, the other `d - 2` coordinates noise of std
 /// `sigma_perp`; classes alternate (balanced).
@@ -204,15 +303,32 @@ pub struct SweepPoint {
     pub in_plane: f64,
 }
 
+/// Which linear model a sweep fits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// The L2 linear SVM ([`svm`], `epochs` passes).
+    Svm { epochs: usize },
+    /// L2 logistic regression ([`logistic`], `iterations` Newton steps).
+    Logistic { iterations: usize },
+}
+
 /// Fits the SVM at each `lambda` and measures it (`plane`: the data subspace's coordinates).
 pub fn sweep(data: &Embedded, lambdas: &[f64], plane: usize, epochs: usize) -> Vec<SweepPoint> {
+    sweep_fit(data, lambdas, plane, Fit::Svm { epochs })
+}
+
+/// Fits `fit` at each `lambda` and measures it.
+pub fn sweep_fit(data: &Embedded, lambdas: &[f64], plane: usize, fit: Fit) -> Vec<SweepPoint> {
     let d = data.d;
     let (mi, mj) = centroids(&data.train_x, &data.train_y, d);
     let star = nearest_centroid(&mi, &mj);
     lambdas
         .iter()
         .map(|&lambda| {
-            let model = svm(&data.train_x, &data.train_y, d, lambda, epochs, 1);
+            let model = match fit {
+                Fit::Svm { epochs } => svm(&data.train_x, &data.train_y, d, lambda, epochs, 1),
+                Fit::Logistic { iterations } => logistic(&data.train_x, &data.train_y, d, lambda, iterations),
+            };
             let n = data.test_y.len().max(1) as f64;
             let wrong = data.test_x.chunks(d).zip(&data.test_y).filter(|(x, y)| model.predict(x) != **y).count();
             let dist = data.test_x.chunks(d).map(|x| model.signed_distance(x).abs()).sum::<f64>() / n;
@@ -231,6 +347,99 @@ pub fn sweep(data: &Embedded, lambdas: &[f64], plane: usize, epochs: usize) -> V
 
 /// The spec's lambda grid.
 pub const LAMBDAS: [f64; 7] = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0];
+
+/// The 3-D demo: two unit-variance Gaussian classes centred at `(+-1.2, 0)` in the plane `z = 0`,
+/// with `z` noise of std `sigma_perp`; `n` points, classes alternating. Row-major `[n, 3]`.
+pub fn demo_points(n: usize, sigma_perp: f64, seed: u64) -> (Vec<f64>, Vec<i8>) {
+    let mut rng = Rng::derive(seed, 0x3D);
+    let mut x = Vec::with_capacity(n * 3);
+    let mut y = Vec::with_capacity(n);
+    for i in 0..n {
+        let label: i8 = if i % 2 == 0 { 1 } else { -1 };
+        x.extend([1.2 * label as f64 + rng.normal(), rng.normal(), sigma_perp * rng.normal()]);
+        y.push(label);
+    }
+    (x, y)
+}
+
+/// What the demo reads out for one tilt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Readout {
+    pub model: Linear,
+    pub theta_deg: f64,
+    pub strength: f64,
+    pub accuracy: f64,
+    /// Mean length of the minimal adversarial perturbations, `mean |s_C(x)|`.
+    pub mean_distance: f64,
+    /// Accuracy of the nearest-centroid classifier on the same points.
+    pub centroid_accuracy: f64,
+}
+
+/// The demo's boundary tilted by `theta_deg` out of the data plane (toward `+z`), through the
+/// centroids' midpoint, and its readouts on `(x, y)` (`[n, 3]`).
+pub fn demo_readout(x: &[f64], y: &[i8], theta_deg: f64) -> Readout {
+    let (mi, mj) = centroids(x, y, 3);
+    let star = nearest_centroid(&mi, &mj);
+    // The unit vector out of the plane, made orthogonal to w* (w* has a tiny z part from noise).
+    let z = norm(&star.w).max(1e-300);
+    let wz = star.w[2] / z;
+    let mut e = [-wz * star.w[0] / z, -wz * star.w[1] / z, 1.0 - wz * star.w[2] / z];
+    let ne = norm(&e).max(1e-300);
+    e.iter_mut().for_each(|v| *v /= ne);
+    let mid: Vec<f64> = mi.iter().zip(&mj).map(|(a, b)| (a + b) / 2.0).collect();
+    let model = tilted(&star.w, &e, theta_deg.to_radians(), &mid);
+    let n = y.len().max(1) as f64;
+    let acc = |c: &Linear| x.chunks(3).zip(y).filter(|(p, l)| c.predict(p) == **l).count() as f64 / n;
+    Readout {
+        theta_deg: deviation_angle(&model.w, &star.w).to_degrees(),
+        strength: strength(&model, &mi, &mj),
+        accuracy: acc(&model),
+        mean_distance: x.chunks(3).map(|p| model.signed_distance(p).abs()).sum::<f64>() / n,
+        centroid_accuracy: acc(&star),
+        model,
+    }
+}
+
+/// A fixed oblique camera: rotate by `yaw` about z, then look down by `pitch`; screen `(x, y)`
+/// with y up (both radians).
+pub fn project3(p: &[f64], yaw: f64, pitch: f64) -> (f64, f64) {
+    let (xr, yr) = (p[0] * yaw.cos() - p[1] * yaw.sin(), p[0] * yaw.sin() + p[1] * yaw.cos());
+    (xr, p[2] * pitch.cos() + yr * pitch.sin())
+}
+
+/// The corners of the square of half-size `half` of the plane `{p : w.p + b = 0}` around the
+/// point of it nearest `centre`, in drawing order.
+pub fn plane_corners(c: &Linear, centre: &[f64], half: f64) -> Vec<[f64; 3]> {
+    let n = norm(&c.w).max(1e-300);
+    let u: Vec<f64> = c.w.iter().map(|v| v / n).collect();
+    let off = c.score(centre) / n;
+    let o: Vec<f64> = centre.iter().zip(&u).map(|(p, k)| p - off * k).collect();
+    // A direction in the plane: y made orthogonal to the normal (the tilt is in the x-z plane).
+    let mut a = [0.0, 1.0, 0.0];
+    let ay = dot(&a, &u);
+    a.iter_mut().zip(&u).for_each(|(v, k)| *v -= ay * k);
+    let na = norm(&a).max(1e-300);
+    a.iter_mut().for_each(|v| *v /= na);
+    let b = [u[1] * a[2] - u[2] * a[1], u[2] * a[0] - u[0] * a[2], u[0] * a[1] - u[1] * a[0]];
+    [(1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (-1.0, 1.0)]
+        .iter()
+        .map(|(s, t)| [0, 1, 2].map(|k| o[k] + half * (s * a[k] + t * b[k])))
+        .collect()
+}
+
+/// The sweep on a user's table: classes 0 and 1 of row-major `[n, d]` training and test points
+/// (the others dropped), labels as +1 / -1.
+pub fn binary_subset(x: &[f32], y: &[u32], d: usize) -> (Vec<f64>, Vec<i8>) {
+    let mut out = Vec::new();
+    let mut labels = Vec::new();
+    for (row, &c) in x.chunks(d).zip(y) {
+        if c < 2 {
+            out.extend(row.iter().map(|v| *v as f64));
+            labels.push(if c == 0 { 1 } else { -1 });
+        }
+    }
+    (out, labels)
+}
 
 #[cfg(test)]
 mod tests {
@@ -302,6 +511,30 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_keeps_its_accuracy_while_distances_shrink() {
+        // The 3-D demo with sigma_perp = 0: accuracy is the nearest-centroid classifier's at every
+        // tilt, S = 1 / cos(theta), and the mean distance scales by cos(theta); the drawn plane
+        // lies in the boundary.
+        let (x, y) = demo_points(300, 0.0, 4);
+        let flat = demo_readout(&x, &y, 0.0);
+        for deg in [0.0, 30.0, 60.0, 85.0] {
+            let r = demo_readout(&x, &y, deg);
+            assert_eq!(r.accuracy, r.centroid_accuracy, "{deg}");
+            assert!((r.theta_deg - deg).abs() < 1e-6, "{} vs {deg}", r.theta_deg);
+            assert!((r.strength * deg.to_radians().cos() - 1.0).abs() < 1e-9);
+            assert!((r.mean_distance - deg.to_radians().cos() * flat.mean_distance).abs() < 1e-9);
+            for p in plane_corners(&r.model, &[0.0, 0.0, 0.0], 2.0) {
+                assert!(r.model.score(&p).abs() < 1e-9);
+            }
+        }
+        // With noise out of the plane, tilting costs accuracy.
+        let (x, y) = demo_points(300, 0.3, 4);
+        assert!(demo_readout(&x, &y, 85.0).accuracy < demo_readout(&x, &y, 0.0).accuracy);
+        let (p, l) = binary_subset(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], &[0, 2, 1], 2);
+        assert_eq!((p, l), (vec![0.0, 1.0, 4.0, 5.0], vec![1, -1]));
+    }
+
+    #[test]
     fn svm_limits_and_the_monotone_trend_over_lambda() {
         // Properties 3 and 4 on the spec's simulation: D = 50, sigma_perp = 0.05, m = 60, 4000 test
         // points, lambda over 1e-4 .. 100.
@@ -320,6 +553,36 @@ mod tests {
         assert!(weak.mean_adversarial_distance >= 5.0 * strong.mean_adversarial_distance, "distances drop >= 5x");
         for w in points.windows(2) {
             assert!(w[1].theta_deg <= w[0].theta_deg + 2.0, "theta rises from {} to {} deg", w[0].theta_deg, w[1].theta_deg);
+        }
+        // Logistic regression, swept the same way, tilts the same way (reported beside the SVM
+        // in the lab; not a property of the spec).
+        let logistic = sweep_fit(&data, &LAMBDAS, 2, Fit::Logistic { iterations: 50 });
+        for p in &logistic {
+            eprintln!("logistic lambda {:>7}: theta {:5.1} deg, S {:6.3}, test error {:.3}, in-plane {:.2}", p.lambda, p.theta_deg, p.strength, p.test_error, p.in_plane);
+        }
+        assert!(logistic[0].theta_deg > logistic[logistic.len() - 1].theta_deg + 30.0);
+    }
+
+    #[test]
+    fn logistic_regression_reaches_its_optimum() {
+        // At the optimum the regularised gradient vanishes: lambda w = (1/m) sum (1 - p_i) y_i x_i.
+        let data = embedded_blobs(80, 10, 5, 0.3, 2);
+        for lambda in [1e-2, 1.0] {
+            let c = logistic(&data.train_x, &data.train_y, 5, lambda, 50);
+            let m = data.train_y.len() as f64;
+            let mut g = vec![0.0; 6];
+            for (r, &l) in data.train_x.chunks(5).zip(&data.train_y) {
+                let l = l as f64;
+                let p = sigmoid(l * c.score(r));
+                for k in 0..5 {
+                    g[k] -= (1.0 - p) * l * r[k] / m;
+                }
+                g[5] -= (1.0 - p) * l / m;
+            }
+            for k in 0..5 {
+                g[k] += lambda * c.w[k];
+            }
+            assert!(g.iter().all(|v| v.abs() < 1e-8), "lambda {lambda}: gradient {g:?}");
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod csv_ui;
 mod figures;
+mod tilting_lab;
 
 use super::backend::{self, Backend, BackendKind};
 use csv_ui::{CsvData, Origin};
@@ -768,6 +769,12 @@ impl Component for App {
                     { self.view_panel(ctx) }
                     { self.output_panel(ctx) }
                 </main>
+                <section class="panel lab">
+                    <details data-testid="lab-toggle">
+                        <summary>{ "Boundary tilting lab — why adversarial examples exist for classifiers that are accurate" }</summary>
+                        <tilting_lab::TiltingLab split={self.split.clone()} />
+                    </details>
+                </section>
                 <footer>
                     { "Everything runs in this browser tab: your data never leaves your machine. " }
                     { "Boundary Lab is written in Rust (burn + yew) and compiled to WebAssembly." }

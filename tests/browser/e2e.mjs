@@ -336,6 +336,34 @@ await test('Adversarial examples: a toggle adds arrows and the distance histogra
   } finally { await browser.close(); }
 });
 
+await test('Boundary tilting lab: tilting keeps the accuracy while distances shrink; the SVM sweep tilts as lambda falls; it runs on the page data too', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    await page.goto(`${origin}/#dataset=blobs&classes=3&n=300&seed=3&model=logreg&backend=cpu`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'idle');
+    await page.click('[data-testid=lab-toggle] summary');
+    await page.waitForSelector('[data-testid=sweep]');
+    const read = () => page.$eval('[data-testid=tilt-readout]', (e) => ({ acc: Number(e.dataset.accuracy), dist: Number(e.dataset.distance) }));
+    const setTilt = (v) => page.$eval('[data-testid=tilt]', (el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); }, v);
+    await setTilt(0);
+    await page.waitForTimeout(200);
+    const flat = await read();
+    await setTilt(80);
+    await page.waitForTimeout(200);
+    const steep = await read();
+    assert(steep.acc === flat.acc, `accuracy changed with the tilt: ${JSON.stringify([flat, steep])}`);
+    assert(Math.abs(steep.dist - Math.cos(80 * Math.PI / 180) * flat.dist) < 2e-3, `distances do not shrink by cos: ${JSON.stringify([flat, steep])}`);
+    const theta = (await page.$eval('[data-testid=sweep]', (e) => e.dataset.theta)).split(',').map(Number);
+    assert(theta.length === 7 && theta[0] >= 70 && theta[6] < 1, `sweep angles: ${theta}`);
+    assert(theta.every((t, i) => i === 0 || t <= theta[i - 1] + 2), `theta not non-increasing: ${theta}`);
+    assert((await page.$$eval('[data-testid=weight-bars] rect', (r) => r.length)) === 50, 'a weight bar per coordinate');
+    // The page's own data (blobs, classes 0 and 1, two features).
+    await page.selectOption('[data-testid=sweep-source]', 'data');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=weight-bars] rect').length === 2);
+  } finally { await browser.close(); }
+});
+
 await test('CPU: every registered classifier trains from the model menu; bad links give notes, not crashes', async () => {
   const browser = await launch(false);
   try {
