@@ -271,6 +271,9 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &
     if width == 0 {
         return;
     }
+    // A point of the model's input space on the view: projected onto the shown plane (a slice
+    // or principal components) when it has the data's dimension, else its first two numbers.
+    let at = |v: &[f32]| if v.len() == scene.plane.dim() { scene.plane.project(v) } else { (v[0], v[1]) };
     for (i, (row, class)) in o.coords.chunks(width).zip(&o.classes).enumerate() {
         let colour = viz::class_css(*class as usize);
         ctx.set_stroke_style_str("#111111");
@@ -279,7 +282,7 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &
         let half = width / 2;
         match kind {
             OverlayKind::Markers if width >= 2 => {
-                let (mut dx, mut dy) = (row[0], row[1]);
+                let (mut dx, mut dy) = at(row);
                 if let Some((label, j, x, y)) = scene.dragging
                     && label == o.label
                     && j == i
@@ -303,8 +306,9 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &
                 }
             }
             OverlayKind::Arrows if half >= 2 => {
-                let (x0, y0) = viz::data_to_pixel(b, size, row[0], row[1]);
-                let (x1, y1) = viz::data_to_pixel(b, size, row[half], row[half + 1]);
+                let ((a0, b0), (a1, b1)) = (at(&row[..half]), at(&row[half..]));
+                let (x0, y0) = viz::data_to_pixel(b, size, a0, b0);
+                let (x1, y1) = viz::data_to_pixel(b, size, a1, b1);
                 if (x1 - x0).hypot(y1 - y0) < 1.0 {
                     // No perturbation found (or none needed): nothing to point at.
                     continue;
