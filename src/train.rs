@@ -358,19 +358,13 @@ fn adversarial_view(model: &dyn Classifier, eval: &EvalPoints) -> (Option<Overla
 /// crossed a boundary.
 pub fn adversarial_histogram(distances: &[f32], found: &[f32]) -> FigureView {
     let d: Vec<f32> = distances.iter().zip(found).filter(|(_, f)| **f > 0.5).map(|(d, _)| *d).collect();
-    let top = d.iter().fold(0.0f32, |a, &b| a.max(b)).max(1e-6);
-    let bins = 12;
-    let mut counts = vec![0usize; bins];
-    for v in &d {
-        counts[((v / top * bins as f32) as usize).min(bins - 1)] += 1;
-    }
     let mean = d.iter().map(|v| *v as f64).sum::<f64>() / d.len().max(1) as f64;
     let note = format!(
         "Mean distance to the nearest other class: {mean:.3} (input units), over {} of {} points (DeepFool steps to the boundary, then bisection; arrows on the view).",
         d.len(),
         distances.len()
     );
-    FigureView::Histogram { edges: (0..=bins).map(|i| top * i as f32 / bins as f32).collect(), counts, x_label: "adversarial distance".into(), note }
+    FigureView::histogram(&d, "adversarial distance", note)
 }
 
 /// `[n_train + n_test + grid^2, dim]`: everything a refresh predicts on, uploaded once; the grid

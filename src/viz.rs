@@ -270,6 +270,15 @@ mod tests {
     }
 
     #[test]
+    fn figure_histograms_count_every_value_once() {
+        let v = [0.0, 0.1, 0.5, 1.2, 1.2, 0.9];
+        let crate::classifiers::FigureView::Histogram { edges, counts, .. } = crate::classifiers::FigureView::histogram(&v, "x", String::new()) else { panic!("a histogram") };
+        assert_eq!(counts.iter().sum::<usize>(), v.len());
+        assert_eq!((edges.len(), edges[0], *edges.last().unwrap()), (counts.len() + 1, 0.0, 1.2));
+        assert_eq!(counts[counts.len() - 1], 2, "the largest values fall in the last bin");
+    }
+
+    #[test]
     fn only_draggable_markers_are_hit() {
         use crate::classifiers::OverlayKind;
         use crate::train::ResolvedOverlay;

@@ -502,13 +502,6 @@ pub fn reasoning_table(rp: &[f32], rm: &[f32], k: usize, r: usize, n_classes: us
 /// radii and are counted in the note), with the share certified at 0.1, 0.2 and 0.5.
 pub fn radius_histogram(radius: &[f32]) -> super::FigureView {
     let right: Vec<f32> = radius.iter().copied().filter(|r| *r > 0.0).collect();
-    let top = right.iter().fold(0.0f32, |a, &b| a.max(b)).max(1e-6);
-    let bins = 12;
-    let edges: Vec<f32> = (0..=bins).map(|i| top * i as f32 / bins as f32).collect();
-    let mut counts = vec![0usize; bins];
-    for r in &right {
-        counts[((r / top * bins as f32) as usize).min(bins - 1)] += 1;
-    }
     let n = radius.len().max(1) as f32;
     let share = |e: f32| 100.0 * radius.iter().filter(|&&r| r >= e).count() as f32 / n;
     let note = format!(
@@ -519,7 +512,7 @@ pub fn radius_histogram(radius: &[f32]) -> super::FigureView {
         share(0.2),
         share(0.5)
     );
-    super::FigureView::Histogram { edges, counts, x_label: "certified radius (input units)".into(), note }
+    super::FigureView::histogram(&right, "certified radius (input units)", note)
 }
 
 #[cfg(test)]

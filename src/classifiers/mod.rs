@@ -278,6 +278,20 @@ pub enum FigureView {
     Scatter { points: Vec<ScatterPoint>, arrows: Vec<ScatterArrow>, unit_circle: bool, note: String },
 }
 
+impl FigureView {
+    /// A histogram of non-negative `values` in 12 equal bins from 0 to the largest.
+    pub fn histogram(values: &[f32], x_label: &str, note: String) -> FigureView {
+        let bins = 12;
+        let top = values.iter().fold(0.0f32, |a, &b| a.max(b)).max(1e-6);
+        let mut counts = vec![0usize; bins];
+        for v in values {
+            counts[((v / top * bins as f32) as usize).min(bins - 1)] += 1;
+        }
+        let edges = (0..=bins).map(|i| top * i as f32 / bins as f32).collect();
+        FigureView::Histogram { edges, counts, x_label: x_label.into(), note }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Cell {
     pub text: String,
