@@ -4,6 +4,7 @@
 
 mod csv_ui;
 mod figures;
+mod race;
 mod tilting_lab;
 
 use super::backend::{self, Backend, BackendKind};
@@ -769,6 +770,12 @@ impl Component for App {
                     { self.view_panel(ctx) }
                     { self.output_panel(ctx) }
                 </main>
+                <section class="panel lab">
+                    <details data-testid="race-toggle">
+                        <summary>{ "Model race — train several classifiers side by side on this data" }</summary>
+                        <race::Race split={self.split.clone()} backend={self.backend.clone()} bounds={self.bounds} plane={self.plane.clone()} seed={self.state.data.seed} />
+                    </details>
+                </section>
                 <section class="panel lab">
                     <details data-testid="lab-toggle">
                         <summary>{ "Boundary tilting lab — why adversarial examples exist for classifiers that are accurate" }</summary>

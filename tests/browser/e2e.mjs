@@ -364,6 +364,33 @@ await test('Boundary tilting lab: tilting keeps the accuracy while distances shr
   } finally { await browser.close(); }
 });
 
+await test('Model race: four classifiers (and a fifth picked) train side by side to done, each with its own live boundary', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    await page.goto(`${origin}/#dataset=moons&n=300&seed=4&noise=0.15&backend=cpu`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'idle');
+    await page.click('[data-testid=race-toggle] summary');
+    await page.check('[data-race-model=cbc]');
+    await page.click('[data-testid=race-start]');
+    await page.waitForFunction(() => {
+      const rs = [...document.querySelectorAll('[data-racer]')];
+      return rs.length === 5 && rs.every((r) => r.dataset.state === 'done' || r.dataset.state === 'error');
+    }, null, { timeout: 240_000, polling: 500 });
+    const racers = await page.$$eval('[data-racer]', (rs) => rs.map((r) => ({ name: r.dataset.racer, state: r.dataset.state, test: Number(r.dataset.testAcc),
+      painted: r.querySelector('canvas').toDataURL().length })));
+    console.log('     ', JSON.stringify(racers.map(({ name, state, test }) => ({ name, state, test }))));
+    assert(racers.map((r) => r.name).join() === 'mlp,logreg,knn,gnb,cbc', `racers: ${racers.map((r) => r.name)}`);
+    for (const r of racers) {
+      assert(r.state === 'done' && r.test >= 0.75, `${r.name}: ${JSON.stringify(r)}`);
+    }
+    // Each view was painted with its own boundary (not a blank canvas, not all alike).
+    assert(new Set(racers.map((r) => r.painted)).size >= 3, 'the racers show the same picture');
+    // The main model is untouched by the race.
+    assert((await status(page)).step === 0, 'the race trained the main model');
+  } finally { await browser.close(); }
+});
+
 await test('CPU: every registered classifier trains from the model menu; bad links give notes, not crashes', async () => {
   const browser = await launch(false);
   try {
