@@ -14,6 +14,7 @@ pub mod error;
 pub mod eval;
 pub mod gen_disc;
 pub mod model_file;
+pub mod ntk;
 pub mod params;
 pub mod rng;
 pub mod state;
