@@ -215,6 +215,108 @@ pub fn profile_slope(dual: &Dual, depth: usize) -> f64 {
     -num / den
 }
 
+/// Lifts 2-D points onto the unit sphere of R^3: `z = (x1, x2, b) / ||(x1, x2, b)||` with
+/// `b = 1.1 max ||x||` over all points given, so every `rho = z.z'` lies in (0, 1].
+pub fn lift(points: &[[f64; 2]]) -> Vec<[f64; 3]> {
+    let b = 1.1 * points.iter().map(|p| (p[0] * p[0] + p[1] * p[1]).sqrt()).fold(1e-9, f64::max);
+    points
+        .iter()
+        .map(|p| {
+            let n = (p[0] * p[0] + p[1] * p[1] + b * b).sqrt();
+            [p[0] / n, p[1] / n, b / n]
+        })
+        .collect()
+}
+
+fn rho(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]).clamp(1e-300, 1.0)
+}
+
+/// The depth-L NTK classifier (ridgeless kernel regression, `lambda = 1e-10`) on labels +-1:
+/// the train Gram `exp(lK - lK(1))` solved by Cholesky, each test row shifted by its largest log
+/// kernel; a row with no finite value falls back to its most similar training point (the exact
+/// limiting ranking in the 1-NN regime).
+pub fn ntk_predict(dual: &Dual, depth: usize, train: &[[f64; 3]], y: &[i8], test: &[[f64; 3]]) -> Vec<i8> {
+    let n = train.len();
+    let diag = dual.log_ntk(1.0, depth);
+    let mut gram = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let v = if i == j { 1.0 } else { (dual.log_ntk(rho(&train[i], &train[j]), depth) - diag).exp() };
+            gram[i * n + j] = v;
+            gram[j * n + i] = v;
+        }
+        gram[i * n + i] += 1e-10;
+    }
+    let targets: Vec<f64> = y.iter().map(|&v| v as f64).collect();
+    let alpha = cholesky_solve(gram, targets, n).unwrap_or_else(|| y.iter().map(|&v| v as f64).collect());
+    test.iter()
+        .map(|t| {
+            let lk: Vec<f64> = train.iter().map(|p| dual.log_ntk(rho(t, p), depth)).collect();
+            let top = lk.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if !top.is_finite() {
+                return y[nearest(train, t)];
+            }
+            let f: f64 = lk.iter().zip(&alpha).map(|(l, a)| a * (l - top).exp()).sum();
+            if f >= 0.0 { 1 } else { -1 }
+        })
+        .collect()
+}
+
+/// The training point with the largest `rho` (nearest on the lifted sphere).
+fn nearest(train: &[[f64; 3]], t: &[f64; 3]) -> usize {
+    (0..train.len()).fold(0, |best, i| if rho(t, &train[i]) > rho(t, &train[best]) { i } else { best })
+}
+
+/// The 1-NN rule on lifted points.
+pub fn nearest_neighbour(train: &[[f64; 3]], y: &[i8], test: &[[f64; 3]]) -> Vec<i8> {
+    test.iter().map(|t| y[nearest(train, t)]).collect()
+}
+
+/// The singular-kernel (Hilbert for `power` = d) rule in the plane: `sign sum_i y_i ||x - x_i||^-power`.
+pub fn singular_rule(train: &[[f64; 2]], y: &[i8], test: &[[f64; 2]], power: f64) -> Vec<i8> {
+    test.iter()
+        .map(|t| {
+            let f: f64 = train.iter().zip(y).map(|(p, &l)| l as f64 * ((t[0] - p[0]).powi(2) + (t[1] - p[1]).powi(2)).max(1e-300).powf(-power / 2.0)).sum();
+            if f >= 0.0 { 1 } else { -1 }
+        })
+        .collect()
+}
+
+fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>, k: usize) -> Option<Vec<f64>> {
+    for j in 0..k {
+        let mut d = a[j * k + j];
+        for p in 0..j {
+            d -= a[j * k + p] * a[j * k + p];
+        }
+        if d <= 0.0 {
+            return None;
+        }
+        let d = d.sqrt();
+        a[j * k + j] = d;
+        for i in j + 1..k {
+            let mut v = a[i * k + j];
+            for p in 0..j {
+                v -= a[i * k + p] * a[j * k + p];
+            }
+            a[i * k + j] = v / d;
+        }
+    }
+    for i in 0..k {
+        for p in 0..i {
+            b[i] -= a[i * k + p] * b[p];
+        }
+        b[i] /= a[i * k + i];
+    }
+    for i in (0..k).rev() {
+        for p in i + 1..k {
+            b[i] -= a[p * k + i] * b[p];
+        }
+        b[i] /= a[i * k + i];
+    }
+    Some(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +377,48 @@ mod tests {
         }
         let s3 = profile_slope(&Dual::new(Activation::Poly { k: 3, s: 0.3 }), 10_000);
         assert!((s3 - 1.44).abs() <= 0.05, "s = 0.3: {s3}");
+    }
+
+    /// Two Gaussian classes in the plane, labels +-1 with `flip` of them flipped.
+    fn noisy(n: usize, flip: f64, seed: u64) -> (Vec<[f64; 2]>, Vec<i8>) {
+        let mut rng = crate::rng::Rng::new(seed);
+        let x: Vec<[f64; 2]> = (0..n).map(|_| [rng.normal(), rng.normal()]).collect();
+        let y = x.iter().map(|p| {
+            let l: i8 = if p[0] >= 0.0 { 1 } else { -1 };
+            if rng.uniform() < flip { -l } else { l }
+        }).collect();
+        (x, y)
+    }
+
+    #[test]
+    fn the_he2_network_is_one_nearest_neighbour_at_depth_100() {
+        // Property 3: at L >= 100 the He2 network's predictions equal 1-NN on the lifted points
+        // for every test point.
+        let (x, y) = noisy(120, 0.25, 1);
+        let (t, _) = noisy(200, 0.0, 2);
+        let all: Vec<[f64; 2]> = x.iter().chain(&t).copied().collect();
+        let lifted = lift(&all);
+        let (train, test) = lifted.split_at(x.len());
+        let d = Dual::new(Activation::He2);
+        let ntk = ntk_predict(&d, 100, train, &y, test);
+        assert_eq!(ntk, nearest_neighbour(train, &y, test));
+        // At depth 1 it is a different (smooth) classifier.
+        assert_ne!(ntk_predict(&d, 1, train, &y, test), ntk);
+    }
+
+    #[test]
+    fn the_hilbert_rule_beats_one_nearest_neighbour_on_noisy_labels() {
+        // Property 5: x ~ N(0, I2), y = sign(x1) with 25% flips (Bayes 0.25), n = 1000: the
+        // singular rule with power 2 errs at least 0.05 less than 1-NN, which errs 0.375 +- 0.03.
+        let (x, y) = noisy(1000, 0.25, 3);
+        let (t, ty) = noisy(4000, 0.25, 4);
+        let err = |pred: &[i8]| pred.iter().zip(&ty).filter(|(a, b)| a != b).count() as f64 / ty.len() as f64;
+        let lifted = lift(&x.iter().chain(&t).copied().collect::<Vec<_>>());
+        let (train, test) = lifted.split_at(x.len());
+        let nn = err(&nearest_neighbour(train, &y, test));
+        let hilbert = err(&singular_rule(&x, &y, &t, 2.0));
+        eprintln!("1-NN {nn:.3}, Hilbert {hilbert:.3}");
+        assert!((nn - 0.375).abs() <= 0.03, "1-NN {nn}");
+        assert!(hilbert <= nn - 0.05, "Hilbert {hilbert} vs 1-NN {nn}");
     }
 }
