@@ -137,6 +137,9 @@ pub struct Teen {
     shots_per: usize,
     dim: usize,
     pub prototypes: Option<Prototypes>,
+    /// During base training: the current encoder's prototypes and the step they are from, so one
+    /// read (predictions, figures, adversarial scores) builds them once.
+    cache: std::cell::RefCell<Option<(usize, Prototypes)>>,
 }
 
 /// Novel classes actually used: at most half the classes, so a base session remains.
@@ -185,7 +188,7 @@ impl Teen {
         let momentum = MomentumConfig { momentum: 0.9, dampening: 0.0, nesterov: false };
         let optim = SgdConfig::new().with_momentum(Some(momentum)).with_weight_decay(Some(WeightDecayConfig::new(5e-4))).init();
         let trainer = Trainer { x: data.x.clone().select(0, idx), onehot, batches: Batches::new(base_rows.len(), seed), optim, step: 0 };
-        Ok(Teen { net, trainer: Some(trainer), n_classes: c, base, ways: params.usize("ways"), alpha: params.f64("alpha"), tau: params.f64("tau"), shots, shots_per: k, dim, prototypes: None })
+        Ok(Teen { net, trainer: Some(trainer), n_classes: c, base, ways: params.usize("ways"), alpha: params.f64("alpha"), tau: params.f64("tau"), shots, shots_per: k, dim, prototypes: None, cache: Default::default() })
     }
 
     /// Base prototypes (class means of the base training features) and novel ones (shot means).
@@ -209,7 +212,18 @@ impl Teen {
 
     /// The prototypes: fixed once base training is over, else those of the current encoder.
     pub fn current(&self) -> Option<Prototypes> {
-        self.prototypes.clone().or_else(|| self.build_prototypes())
+        if let Some(p) = &self.prototypes {
+            return Some(p.clone());
+        }
+        let step = self.trainer.as_ref()?.step;
+        if let Some((at, p)) = self.cache.borrow().as_ref()
+            && *at == step
+        {
+            return Some(p.clone());
+        }
+        let p = self.build_prototypes()?;
+        *self.cache.borrow_mut() = Some((step, p.clone()));
+        Some(p)
     }
 
     /// All class prototypes `[C, 16]` with the novel ones calibrated by `alpha`, `tau`.
@@ -246,6 +260,7 @@ fn restore(params: &Params, state: &ModelState, device: &Device) -> Result<Box<d
         shots_per: 0,
         dim,
         prototypes: Some(Prototypes { base, novel }),
+        cache: Default::default(),
     }))
 }
 
@@ -381,6 +396,7 @@ impl Classifier for Teen {
             return Err(LabError::InvalidParam(format!("no shot {index} at a {}-feature point", self.dim)));
         }
         self.shots[index * self.dim..(index + 1) * self.dim].copy_from_slice(to);
+        self.cache.borrow_mut().take();
         if let Some(device) = self.prototypes.as_ref().map(|p| p.base.device()) {
             let novel = self.novel_means(&self.net.valid(), &device);
             if let Some(p) = self.prototypes.as_mut() {

@@ -24,15 +24,25 @@ impl PartialEq for LabProps {
 }
 
 /// SVM epochs (LIBLINEAR-style dual coordinate descent; the spec's 300) and logistic
-/// regression's Newton steps.
+/// regression's L-BFGS step cap (scikit-learn's `max_iter`).
 const EPOCHS: usize = 300;
-const NEWTON: usize = 50;
+const LBFGS_STEPS: usize = 1000;
 
 /// The two sweeps (SVM, logistic regression) and the data they ran on.
 type Sweeps = (Vec<SweepPoint>, Vec<SweepPoint>, Rc<Embedded>);
 
 fn slider_value(e: &InputEvent) -> Option<f64> {
     e.target_dyn_into::<HtmlInputElement>().and_then(|i| i.value().parse().ok())
+}
+
+/// A two-way menu's callback: `flag` becomes whether the chosen option's value is `on`.
+fn choice_flag(flag: &UseStateHandle<bool>, on: &'static str) -> Callback<Event> {
+    let flag = flag.clone();
+    Callback::from(move |e: Event| {
+        if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+            flag.set(s.value() == on);
+        }
+    })
 }
 
 #[function_component(TiltingLab)]
@@ -56,14 +66,7 @@ pub fn tilting_lab(props: &LabProps) -> Html {
         let sigma = sigma.clone();
         Callback::from(move |e: InputEvent| if let Some(v) = slider_value(&e) { sigma.set(v) })
     };
-    let on_source = {
-        let own_data = own_data.clone();
-        Callback::from(move |e: Event| {
-            if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                own_data.set(s.value() == "data");
-            }
-        })
-    };
+    let on_source = choice_flag(&own_data, "data");
     html! {
         <div class="lab-body" data-testid="tilting-lab">
             <div class="lab-part">
@@ -118,7 +121,7 @@ fn sweep_for(own: bool, split: &Split) -> Result<Sweeps, String> {
     // On the page's data there is no known data plane: the in-plane fraction is over all features.
     let plane = if own { data.d } else { 2 };
     let svm = tilting::sweep_fit(&data, &LAMBDAS, plane, Fit::Svm { epochs: EPOCHS });
-    let logistic = tilting::sweep_fit(&data, &LAMBDAS, plane, Fit::Logistic { iterations: NEWTON });
+    let logistic = tilting::sweep_fit(&data, &LAMBDAS, plane, Fit::Logistic { iterations: LBFGS_STEPS });
     Ok((svm, logistic, Rc::new(data)))
 }
 
@@ -192,14 +195,7 @@ fn sweep_html((points, logistic, data): &Sweeps, selected: &UseStateHandle<usize
         }
     };
     let p = if **detail_logistic { &logistic[sel] } else { &points[sel] };
-    let on_detail = {
-        let detail_logistic = detail_logistic.clone();
-        Callback::from(move |e: Event| {
-            if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                detail_logistic.set(s.value() == "logistic");
-            }
-        })
-    };
+    let on_detail = choice_flag(detail_logistic, "logistic");
     html! {
         <>
             <div class="sweep" data-testid="sweep" data-theta={points.iter().map(|p| format!("{:.2}", p.theta_deg)).collect::<Vec<_>>().join(",")}>
