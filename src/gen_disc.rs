@@ -238,22 +238,117 @@ pub fn bayes_error_two_class(n: usize) -> f64 {
 /// Mean test errors of both heads at each training size: `(m, naive Bayes, logistic)`, over
 /// `repeats` draws (sizes below `k` are raised to `k`), on one test set of `test` points.
 pub fn learning_curve(n: usize, k: usize, beta: f64, sizes: &[usize], repeats: usize, test: usize, seed: u64) -> Vec<(usize, f64, f64)> {
-    let mut rng = Rng::derive(seed, 0xD15C);
-    let (tx, ty) = simulate(test, n, k, beta, &mut rng);
-    sizes
-        .iter()
-        .map(|&m| {
-            let (mut nb, mut lr) = (0.0, 0.0);
-            for _ in 0..repeats {
-                // Classes alternate, so every draw of at least k points holds every class (the
-                // spec's redraw of a class-missing subset never happens); fewer than k cannot.
-                let (x, y) = simulate(m.max(k), n, k, beta, &mut rng);
-                nb += NaiveBayes::fit(&x, &y, k, n, VAR_SMOOTHING).linear().error(&tx, &ty);
-                lr += logistic(&x, &y, k, n, 1.0, 1000).error(&tx, &ty);
+    let mut run = CurveRun::new(Source::Simulated { n, k, beta, test }, sizes, repeats, seed);
+    while run.step() {}
+    run.points().iter().map(|p| (p.m, p.nb.0, p.lr.0)).collect()
+}
+
+/// Where a learning curve's samples come from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// The spec's simulation in `n` dimensions with `k` classes (`beta` equicorrelation), tested
+    /// on `test` fresh points.
+    Simulated { n: usize, k: usize, beta: f64, test: usize },
+    /// A fixed dataset (row-major `[*, n]`, standardised by the caller): training subsets are
+    /// drawn from `x`, errors measured on `test_x`.
+    Data { n: usize, k: usize, x: Vec<f64>, y: Vec<usize>, test_x: Vec<f64>, test_y: Vec<usize> },
+}
+
+/// One training size's mean and standard deviation of the test error, per head.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CurvePoint {
+    pub m: usize,
+    pub nb: (f64, f64),
+    pub lr: (f64, f64),
+}
+
+/// A learning-curve experiment run one fit pair at a time, so a page can spread it over frames.
+pub struct CurveRun {
+    source: Source,
+    sizes: Vec<usize>,
+    repeats: usize,
+    rng: Rng,
+    test: (Vec<f64>, Vec<usize>),
+    /// Errors so far, per size: `(nb, lr)` per repeat.
+    errors: Vec<Vec<(f64, f64)>>,
+}
+
+impl CurveRun {
+    pub fn new(source: Source, sizes: &[usize], repeats: usize, seed: u64) -> CurveRun {
+        let mut rng = Rng::derive(seed, 0xD15C);
+        let test = match &source {
+            Source::Simulated { n, k, beta, test } => simulate(*test, *n, *k, *beta, &mut rng),
+            Source::Data { test_x, test_y, .. } => (test_x.clone(), test_y.clone()),
+        };
+        CurveRun { source, sizes: sizes.to_vec(), repeats: repeats.max(1), rng, test, errors: vec![Vec::new(); sizes.len()] }
+    }
+
+    fn shape(&self) -> (usize, usize) {
+        match self.source {
+            Source::Simulated { n, k, .. } | Source::Data { n, k, .. } => (n, k),
+        }
+    }
+
+    /// Fits both heads on the next training draw; false when every size has all its repeats.
+    pub fn step(&mut self) -> bool {
+        let Some(i) = self.errors.iter().position(|e| e.len() < self.repeats) else { return false };
+        let (n, k) = self.shape();
+        let m = self.sizes[i].max(k);
+        let (x, y) = match &self.source {
+            // Classes alternate, so every draw of at least k points holds every class (the spec's
+            // redraw of a class-missing subset never happens); fewer than k cannot.
+            Source::Simulated { beta, .. } => simulate(m, n, k, *beta, &mut self.rng),
+            Source::Data { x, y, .. } => {
+                // A random subset of m rows, redrawn (up to 20 times) while a class is missing.
+                let rows = y.len();
+                let mut pick: Vec<usize> = (0..rows).collect();
+                for _ in 0..20 {
+                    self.rng.shuffle(&mut pick);
+                    let mut seen = vec![false; k];
+                    pick[..m.min(rows)].iter().for_each(|&r| seen[y[r]] = true);
+                    if seen.iter().filter(|s| **s).count() == y.iter().copied().collect::<std::collections::BTreeSet<_>>().len() {
+                        break;
+                    }
+                }
+                let take = &pick[..m.min(rows)];
+                (take.iter().flat_map(|&r| x[r * n..(r + 1) * n].iter().copied()).collect(), take.iter().map(|&r| y[r]).collect())
             }
-            (m, nb / repeats as f64, lr / repeats as f64)
-        })
-        .collect()
+        };
+        let nb = NaiveBayes::fit(&x, &y, k, n, VAR_SMOOTHING).linear().error(&self.test.0, &self.test.1);
+        let lr = logistic(&x, &y, k, n, 1.0, 1000).error(&self.test.0, &self.test.1);
+        self.errors[i].push((nb, lr));
+        true
+    }
+
+    /// Fits done and to do.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.errors.iter().map(Vec::len).sum(), self.sizes.len() * self.repeats)
+    }
+
+    /// Mean and standard deviation per size with at least one fit.
+    pub fn points(&self) -> Vec<CurvePoint> {
+        let stats = |v: &[f64]| {
+            let mean = v.iter().sum::<f64>() / v.len() as f64;
+            (mean, (v.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt())
+        };
+        self.sizes
+            .iter()
+            .zip(&self.errors)
+            .filter(|(_, e)| !e.is_empty())
+            .map(|(&m, e)| CurvePoint {
+                m,
+                nb: stats(&e.iter().map(|p| p.0).collect::<Vec<_>>()),
+                lr: stats(&e.iter().map(|p| p.1).collect::<Vec<_>>()),
+            })
+            .collect()
+    }
+
+    /// The first size at which logistic regression's mean error drops below naive Bayes's after
+    /// being above it (the two regimes), if the curves cross.
+    pub fn crossing(&self) -> Option<usize> {
+        let p = self.points();
+        p.windows(2).find(|w| w[0].lr.0 > w[0].nb.0 && w[1].lr.0 <= w[1].nb.0).map(|w| w[1].m)
+    }
 }
 
 #[cfg(test)]

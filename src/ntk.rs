@@ -3,7 +3,8 @@
 //! coefficients and its dual, the three numbers that decide the infinite-depth limit
 //! (`a_0`, `a_1^2`, `xi`, and the singular-kernel exponent `alpha`), and the depth-L NTK of a
 //! fully connected network computed in log space so that L = 10^4 neither under- nor overflows.
-//! Host `f64` maths; the classifier on top comes next.
+//! Host `f64` maths; the classifier on top (`classifiers::ntk`) evaluates a [`Profile`] of the
+//! kernel, tabulated here, on the device.
 
 /// Nodes and weights of `n`-point Gauss-Hermite quadrature for the standard normal:
 /// `E[f(Z)] ~ sum_i w_i f(x_i)` (Numerical Recipes' `gauher` for the weight `exp(-x^2)`, then
@@ -49,7 +50,7 @@ pub fn gauss_hermite(n: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// The activations of the playground (before normalisation to `E[phi(Z)^2] = 1`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Activation {
     Relu,
     Tanh,
@@ -57,27 +58,65 @@ pub enum Activation {
     He2,
     /// `sqrt(s) z + sqrt(1 - s) He_k(z) / sqrt(k!)`: the spec's family of "optimal" activations.
     Poly { k: usize, s: f64 },
+    /// Any function of `z` the user types (its derivative by central differences).
+    Formula(crate::formula::Expr),
 }
 
 impl Activation {
-    fn raw(self, z: f64) -> f64 {
-        match self {
+    /// The activation before normalisation, at `z`.
+    pub fn raw(&self, z: f64) -> f64 {
+        match *self {
             Activation::Relu => z.max(0.0),
             Activation::Tanh => z.tanh(),
             Activation::He2 => (z * z - 1.0) / std::f64::consts::SQRT_2,
             Activation::Poly { k, s } => s.sqrt() * z + (1.0 - s).sqrt() * hermite_orthonormal(z, k)[k],
+            Activation::Formula(ref e) => e.eval(z),
         }
     }
 
-    fn raw_derivative(self, z: f64) -> f64 {
-        match self {
+    fn raw_derivative(&self, z: f64) -> f64 {
+        match *self {
             Activation::Relu => if z > 0.0 { 1.0 } else { 0.0 },
             Activation::Tanh => 1.0 - z.tanh().powi(2),
             Activation::He2 => std::f64::consts::SQRT_2 * z,
             // d/dz He_k / sqrt(k!) = sqrt(k) He_{k-1} / sqrt((k-1)!).
             Activation::Poly { k, s } => s.sqrt() + (1.0 - s).sqrt() * (k as f64).sqrt() * hermite_orthonormal(z, k)[k - 1],
+            Activation::Formula(ref e) => {
+                let h = 1e-5 * (1.0 + z.abs());
+                (e.eval(z + h) - e.eval(z - h)) / (2.0 * h)
+            }
         }
     }
+
+    /// The spec's optimal activation for intrinsic dimension `d`: `phi_{k,s}` with the singular
+    /// exponent `alpha = 2 ln(1/s) / ln(s + k(1 - s))` equal to `d`, `s` by bisection, `k` the
+    /// smallest odd degree >= 3 for which a solution exists (`d / 2 > 1 / (k - 1)`).
+    pub fn optimal(d: usize) -> Activation {
+        let half = d.max(1) as f64 / 2.0;
+        let mut k = 3;
+        while half <= 1.0 / (k as f64 - 1.0) + 1e-9 {
+            k += 2;
+        }
+        let ratio = |s: f64| (1.0 / s).ln() / (s + k as f64 * (1.0 - s)).ln();
+        // ratio falls from +inf (s -> 0) to 1 / (k - 1) (s -> 1).
+        let (mut lo, mut hi) = (1e-12, 1.0 - 1e-12);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if ratio(mid) > half { lo = mid } else { hi = mid }
+        }
+        Activation::Poly { k, s: 0.5 * (lo + hi) }
+    }
+}
+
+fn lse(values: impl Iterator<Item = f64>) -> f64 {
+    let v: Vec<f64> = values.collect();
+    let top = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !top.is_finite() { top } else { top + v.iter().map(|t| (t - top).exp()).sum::<f64>().ln() }
+}
+
+fn logaddexp(a: f64, b: f64) -> f64 {
+    let top = a.max(b);
+    if !top.is_finite() { top } else { top + ((a - top).exp() + (b - top).exp()).ln() }
 }
 
 /// `He_j(z) / sqrt(j!)` for `j = 0..=k` (orthonormal under the standard normal).
@@ -99,6 +138,8 @@ pub struct Dual {
     pub a2: Vec<f64>,
     /// `xi = E[phi'(Z)^2]` by quadrature (not from the truncated series).
     pub xi: f64,
+    /// The non-zero terms `(k, ln a_k^2, ln(k a_k^2))`, k >= 1, for the log-space recursion.
+    terms: Vec<(f64, f64, f64)>,
 }
 
 /// The regime of the L -> infinity classifier.
@@ -117,7 +158,7 @@ pub const NODES: usize = 100;
 impl Dual {
     pub fn new(activation: Activation) -> Dual {
         let (x, w) = gauss_hermite(NODES);
-        let norm2: f64 = x.iter().zip(&w).map(|(z, wi)| wi * activation.raw(*z).powi(2)).sum();
+        let norm2: f64 = x.iter().zip(&w).map(|(z, wi)| wi * activation.raw(*z).powi(2)).sum::<f64>().max(1e-300);
         let c = 1.0 / norm2.sqrt();
         let mut a = vec![0.0; TERMS + 1];
         for (z, wi) in x.iter().zip(&w) {
@@ -132,8 +173,50 @@ impl Dual {
         // exactly 1, so that the dual maps 1 to 1.
         let mut a2: Vec<f64> = a.iter().map(|v| v * v).map(|v| if v < 1e-20 { 0.0 } else { v }).collect();
         let total: f64 = a2.iter().sum();
-        a2.iter_mut().for_each(|v| *v /= total);
-        Dual { activation, a2, xi }
+        if total > 0.0 {
+            a2.iter_mut().for_each(|v| *v /= total);
+        }
+        let terms = (1..=TERMS).filter(|&k| a2[k] > 0.0).map(|k| (k as f64, a2[k].ln(), (k as f64 * a2[k]).ln())).collect();
+        Dual { activation, a2, xi, terms }
+    }
+
+    /// The activation is usable: finite, not zero almost everywhere, and its series holds it
+    /// (a formula like `exp(z^2)` has no finite second moment under the normal).
+    pub fn check(&self) -> Result<(), String> {
+        let total: f64 = self.a2.iter().sum();
+        if !self.xi.is_finite() || !total.is_finite() || (total - 1.0).abs() > 1e-6 || self.a2.iter().any(|v| !v.is_finite()) {
+            return Err("the activation has no finite mean square under the standard normal (or is zero)".into());
+        }
+        if self.a2[1] > 1.0 - 1e-9 {
+            return Err("the activation is linear: every depth gives the same linear kernel".into());
+        }
+        Ok(())
+    }
+
+    /// Iterating rho in linear space (it tends to a fixed point > 0: no underflow) when
+    /// `a_0 != 0`; ReLU's closed form always.
+    fn linear_rho(&self) -> bool {
+        self.a2[0] > 1e-12 || self.activation == Activation::Relu
+    }
+
+    /// Work of one layer at one rho (for sizing a bounded training step).
+    pub fn layer_cost(&self) -> usize {
+        if self.activation == Activation::Relu { 2 } else if self.linear_rho() { TERMS } else { 2 * self.terms.len().max(1) }
+    }
+
+    /// One layer of the recursion at one rho, in log space: `(ln rho, ln K)` of layer `l - 1` to
+    /// those of layer `l`.
+    pub fn layer(&self, lr: f64, lk: f64) -> (f64, f64) {
+        if self.linear_rho() {
+            let (s, sd) = self.dual(lr.exp());
+            let ls = s.ln();
+            return (ls, logaddexp(ls, lk + sd.ln()));
+        }
+        let ld = lse(self.terms.iter().map(|&(k, _, lka)| lka + (k - 1.0) * lr));
+        // rho = 1 is a fixed point that repels upward (slope xi > 1): rounding above 0 would
+        // double every layer, so rho stays clamped to 1.
+        let lr = (lr + lse(self.terms.iter().map(|&(k, la, _)| la + (k - 1.0) * lr))).min(0.0);
+        (lr, logaddexp(lr, lk + ld))
     }
 
     pub fn regime(&self) -> Regime {
@@ -168,32 +251,9 @@ impl Dual {
     /// `a_0 = 0`, `ln rho` and `ln Sigma_dot` by log-sum-exp over the series; else rho iterates
     /// in linear space toward its fixed point).
     pub fn log_ntk(&self, rho: f64, depth: usize) -> f64 {
-        let lse = |terms: &mut dyn Iterator<Item = f64>| {
-            let v: Vec<f64> = terms.collect();
-            let top = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            if !top.is_finite() { top } else { top + v.iter().map(|t| (t - top).exp()).sum::<f64>().ln() }
-        };
-        let logaddexp = |a: f64, b: f64| {
-            let top = a.max(b);
-            if !top.is_finite() { top } else { top + ((a - top).exp() + (b - top).exp()).ln() }
-        };
-        let mut lk = rho.ln();
-        if self.a2[0] > 1e-12 || self.activation == Activation::Relu {
-            let mut r = rho;
-            for _ in 0..depth {
-                let (s, sd) = self.dual(r);
-                lk = logaddexp(s.ln(), lk + sd.ln());
-                r = s;
-            }
-            return lk;
-        }
-        let mut lr = rho.ln();
+        let (mut lr, mut lk) = (rho.ln(), rho.ln());
         for _ in 0..depth {
-            let ld = lse(&mut (1..=TERMS).filter(|&k| self.a2[k] > 0.0).map(|k| ((k as f64) * self.a2[k]).ln() + (k as f64 - 1.0) * lr));
-            // rho = 1 is a fixed point that repels upward (slope xi > 1): rounding above 0 would
-            // double every layer, so rho stays clamped to 1.
-            lr = (lr + lse(&mut (1..=TERMS).filter(|&k| self.a2[k] > 0.0).map(|k| self.a2[k].ln() + (k as f64 - 1.0) * lr))).min(0.0);
-            lk = logaddexp(lr, lk + ld);
+            (lr, lk) = self.layer(lr, lk);
         }
         lk
     }
@@ -208,6 +268,81 @@ impl Dual {
 /// sign flipped (so a singular kernel `||z - z'||^-alpha` gives `alpha / 2`).
 pub fn profile_slope(dual: &Dual, depth: usize) -> f64 {
     let pts: Vec<(f64, f64)> = [1e-3f64, 1e-2, 1e-1].iter().map(|g| (g.ln(), dual.log_normalised(1.0 - g, depth))).collect();
+    least_squares_slope(&pts)
+}
+
+/// The depth-L kernel as a function of `rho`, tabulated at nodes equally spaced in
+/// `u = ln(1 - rho)` and advanced layer by layer, so that a classifier can grow its depth in
+/// bounded steps and evaluate any number of kernel entries by interpolation (`u` is the natural
+/// variable: the singular kernel is a power of `1 - rho`, the 1-NN kernel's log falls like a
+/// power of it). Nodes cover `1 - rho` in [1e-9, 0.999]; f32 dot products cannot resolve closer
+/// points, and lifted data keeps `rho` well above 0.001.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    pub dual: Dual,
+    pub depth: usize,
+    lr: Vec<f64>,
+    lk: Vec<f64>,
+    /// `(ln rho, ln K)` at rho = 1.
+    diag: (f64, f64),
+}
+
+/// Nodes of a [`Profile`] and their range in `u = ln(1 - rho)`.
+pub const PROFILE_NODES: usize = 2048;
+pub const U_MIN: f64 = -20.723265836946411; // ln 1e-9
+pub const U_MAX: f64 = -0.0010005003335835335; // ln 0.999
+
+impl Profile {
+    pub fn new(dual: Dual) -> Profile {
+        let lr: Vec<f64> = (0..PROFILE_NODES).map(|i| (1.0 - Self::node_u(i).exp()).ln()).collect();
+        Profile { dual, depth: 0, lk: lr.clone(), lr, diag: (0.0, 0.0) }
+    }
+
+    /// `u` at node `i`.
+    pub fn node_u(i: usize) -> f64 {
+        U_MIN + (U_MAX - U_MIN) * i as f64 / (PROFILE_NODES - 1) as f64
+    }
+
+    /// Adds `layers` layers.
+    pub fn advance(&mut self, layers: usize) {
+        for _ in 0..layers {
+            for (lr, lk) in self.lr.iter_mut().zip(self.lk.iter_mut()) {
+                (*lr, *lk) = self.dual.layer(*lr, *lk);
+            }
+            self.diag = self.dual.layer(self.diag.0, self.diag.1);
+        }
+        self.depth += layers;
+    }
+
+    /// Work of one layer (for sizing a bounded step).
+    pub fn layer_cost(&self) -> usize {
+        PROFILE_NODES * self.dual.layer_cost()
+    }
+
+    /// `ln K~ = ln K^L - ln K^L(1)` at the nodes (`-inf` where it underflowed f64).
+    pub fn table(&self) -> Vec<f64> {
+        self.lk.iter().map(|v| v - self.diag.1).collect()
+    }
+
+    /// `ln K~(rho)` by linear interpolation in `u` (clamped to the node range) of `table`.
+    pub fn at(table: &[f64], rho: f64) -> f64 {
+        let u = (1.0 - rho).max(1e-300).ln();
+        let pos = ((u - U_MIN) / (U_MAX - U_MIN) * (PROFILE_NODES - 1) as f64).clamp(0.0, (PROFILE_NODES - 1) as f64);
+        let i = (pos.floor() as usize).min(PROFILE_NODES - 2);
+        let f = pos - i as f64;
+        if f == 0.0 { table[i] } else { table[i] + f * (table[i + 1] - table[i]) }
+    }
+
+    /// Least-squares slope of `ln K~` against `ln(1 - rho)` at `1 - rho` in {1e-3, 1e-2, 1e-1},
+    /// sign flipped, from the table ([`profile_slope`] recomputes the points instead).
+    pub fn slope(&self) -> f64 {
+        let table = self.table();
+        let pts: Vec<(f64, f64)> = [1e-3f64, 1e-2, 1e-1].iter().map(|g| (g.ln(), Self::at(&table, 1.0 - g))).collect();
+        least_squares_slope(&pts)
+    }
+}
+
+fn least_squares_slope(pts: &[(f64, f64)]) -> f64 {
     let n = pts.len() as f64;
     let (mx, my) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
     let num: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
@@ -283,13 +418,14 @@ pub fn singular_rule(train: &[[f64; 2]], y: &[i8], test: &[[f64; 2]], power: f64
         .collect()
 }
 
-fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>, k: usize) -> Option<Vec<f64>> {
+/// Lower Cholesky factor of the row-major `k x k` matrix `a` (None if not positive definite).
+pub fn cholesky(mut a: Vec<f64>, k: usize) -> Option<Vec<f64>> {
     for j in 0..k {
         let mut d = a[j * k + j];
         for p in 0..j {
             d -= a[j * k + p] * a[j * k + p];
         }
-        if d <= 0.0 {
+        if d <= 0.0 || !d.is_finite() {
             return None;
         }
         let d = d.sqrt();
@@ -302,6 +438,11 @@ fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>, k: usize) -> Option<Vec<f64>
             a[i * k + j] = v / d;
         }
     }
+    Some(a)
+}
+
+/// Solves `L L^T x = b` with the factor of [`cholesky`].
+pub fn cholesky_apply(a: &[f64], mut b: Vec<f64>, k: usize) -> Vec<f64> {
     for i in 0..k {
         for p in 0..i {
             b[i] -= a[i * k + p] * b[p];
@@ -314,7 +455,11 @@ fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>, k: usize) -> Option<Vec<f64>
         }
         b[i] /= a[i * k + i];
     }
-    Some(b)
+    b
+}
+
+fn cholesky_solve(a: Vec<f64>, b: Vec<f64>, k: usize) -> Option<Vec<f64>> {
+    cholesky(a, k).map(|l| cholesky_apply(&l, b, k))
 }
 
 #[cfg(test)]
@@ -375,6 +520,10 @@ mod tests {
             let s = profile_slope(&d, depth);
             assert!((s - want).abs() <= 0.05, "L = {depth}: slope {s} vs {want}");
         }
+        // The tabulated profile the classifier uses gives the same slope.
+        let mut p = Profile::new(d.clone());
+        p.advance(1000);
+        assert!((p.slope() - profile_slope(&d, 1000)).abs() < 1e-3, "table {} vs {}", p.slope(), profile_slope(&d, 1000));
         let s3 = profile_slope(&Dual::new(Activation::Poly { k: 3, s: 0.3 }), 10_000);
         assert!((s3 - 1.44).abs() <= 0.05, "s = 0.3: {s3}");
     }

@@ -10,10 +10,22 @@ pub enum ParamKind {
     /// A real number in `[min, max]`; `log` asks the UI for a log-scale slider.
     Float { min: f64, max: f64, default: f64, log: bool },
     Int { min: i64, max: i64, default: i64 },
+    /// An integer spanning decades (a network's depth 1 ... 10^4): a log-scale slider.
+    IntLog { min: i64, max: i64, default: i64 },
     Choice { options: &'static [&'static str], default: &'static str },
     /// A list of integers, e.g. hidden-layer widths `16,16`; may be empty when `min_len == 0`.
     IntList { min_len: usize, max_len: usize, min: i64, max: i64, default: &'static [i64] },
     Bool { default: bool },
+    /// Free text checked by `grammar` (a formula); at most `max_len` characters.
+    Text { default: &'static str, max_len: usize, grammar: Grammar },
+}
+
+/// What a text parameter must parse as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grammar {
+    /// A function of `z` ([`crate::formula`]) usable as a network's activation: finite mean
+    /// square under the standard normal, not linear ([`crate::ntk::Dual::check`]).
+    Activation,
 }
 
 /// One parameter of a classifier. `key` is its name in the share link and on the command line.
@@ -32,16 +44,18 @@ pub enum ParamValue {
     Choice(String),
     IntList(Vec<i64>),
     Bool(bool),
+    Text(String),
 }
 
 impl ParamSpec {
     pub fn default_value(&self) -> ParamValue {
         match self.kind {
             ParamKind::Float { default, .. } => ParamValue::Float(default),
-            ParamKind::Int { default, .. } => ParamValue::Int(default),
+            ParamKind::Int { default, .. } | ParamKind::IntLog { default, .. } => ParamValue::Int(default),
             ParamKind::Choice { default, .. } => ParamValue::Choice(default.to_string()),
             ParamKind::IntList { default, .. } => ParamValue::IntList(default.to_vec()),
             ParamKind::Bool { default } => ParamValue::Bool(default),
+            ParamKind::Text { default, .. } => ParamValue::Text(default.to_string()),
         }
     }
 
@@ -52,7 +66,7 @@ impl ParamSpec {
             ParamKind::Float { .. } => ParamValue::Float(
                 text.parse::<f64>().map_err(|_| format!("{}: '{text}' is not a number", self.key))?,
             ),
-            ParamKind::Int { .. } => ParamValue::Int(
+            ParamKind::Int { .. } | ParamKind::IntLog { .. } => ParamValue::Int(
                 text.parse::<i64>().map_err(|_| format!("{}: '{text}' is not an integer", self.key))?,
             ),
             ParamKind::Choice { .. } => ParamValue::Choice(text.to_string()),
@@ -71,6 +85,7 @@ impl ParamSpec {
                 "0" | "false" | "off" => ParamValue::Bool(false),
                 _ => return Err(format!("{}: '{text}' is not 0 or 1", self.key)),
             },
+            ParamKind::Text { .. } => ParamValue::Text(text.to_string()),
         };
         self.validate(&value)?;
         Ok(value)
@@ -85,7 +100,7 @@ impl ParamSpec {
                     return Err(format!("{key}: {v} is outside [{min}, {max}]"));
                 }
             }
-            (ParamKind::Int { min, max, .. }, ParamValue::Int(v)) => {
+            (ParamKind::Int { min, max, .. } | ParamKind::IntLog { min, max, .. }, ParamValue::Int(v)) => {
                 if *v < min || *v > max {
                     return Err(format!("{key}: {v} is outside [{min}, {max}]"));
                 }
@@ -104,6 +119,17 @@ impl ParamSpec {
                 }
             }
             (ParamKind::Bool { .. }, ParamValue::Bool(_)) => {}
+            (ParamKind::Text { max_len, grammar, .. }, ParamValue::Text(v)) => {
+                if v.chars().count() > max_len {
+                    return Err(format!("{key}: longer than {max_len} characters"));
+                }
+                match grammar {
+                    Grammar::Activation => {
+                        let expr = crate::formula::parse(v).map_err(|e| format!("{key}: {e}"))?;
+                        crate::ntk::Dual::new(crate::ntk::Activation::Formula(expr)).check().map_err(|e| format!("{key}: {e}"))?;
+                    }
+                }
+            }
             _ => return Err(format!("{key}: wrong kind of value")),
         }
         Ok(())
@@ -126,6 +152,7 @@ impl ParamSpec {
                 s
             }
             ParamValue::Bool(v) => if *v { "1" } else { "0" }.to_string(),
+            ParamValue::Text(v) => v.clone(),
         }
     }
 }
@@ -212,6 +239,13 @@ impl Params {
         match self.values.get(key) {
             Some(ParamValue::IntList(v)) => v.iter().map(|x| (*x).max(0) as usize).collect(),
             other => panic!("parameter '{key}' is not a list: {other:?}"),
+        }
+    }
+
+    pub fn text(&self, key: &str) -> &str {
+        match self.values.get(key) {
+            Some(ParamValue::Text(v)) => v,
+            other => panic!("parameter '{key}' is not text: {other:?}"),
         }
     }
 

@@ -179,6 +179,44 @@ pub fn histogram_bars(counts: &[usize], w: f32, h: f32) -> Vec<(f32, f32, f32, f
     }).collect()
 }
 
+/// Axis ranges of a line chart: `[x0, x1, y0, y1]` over every finite point (x as `log10` when
+/// `log_x`), padded so flat curves still have height.
+pub fn chart_range(series: &[&[[f32; 2]]], log_x: bool) -> [f32; 4] {
+    let (mut x0, mut x1, mut y0, mut y1) = (f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY);
+    for p in series.iter().flat_map(|s| s.iter()) {
+        let x = if log_x { p[0].max(1e-30).log10() } else { p[0] };
+        if x.is_finite() && p[1].is_finite() {
+            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(p[1]), y1.max(p[1]));
+        }
+    }
+    if !x0.is_finite() {
+        return [0.0, 1.0, 0.0, 1.0];
+    }
+    if y1 - y0 < 1e-9 {
+        (y0, y1) = (y0 - 0.5, y1 + 0.5);
+    }
+    [x0, x1.max(x0 + 1e-6), y0, y1]
+}
+
+/// An SVG path through `points` in a `w x h` box for the ranges of [`chart_range`] (y up);
+/// non-finite points break the line.
+pub fn chart_path(points: &[[f32; 2]], range: [f32; 4], log_x: bool, w: f32, h: f32) -> String {
+    let [x0, x1, y0, y1] = range;
+    let mut d = String::new();
+    let mut pen = false;
+    for p in points {
+        let x = if log_x { p[0].max(1e-30).log10() } else { p[0] };
+        if !(x.is_finite() && p[1].is_finite()) {
+            pen = false;
+            continue;
+        }
+        let (px, py) = ((x - x0) / (x1 - x0) * w, h - (p[1] - y0) / (y1 - y0) * h);
+        d.push_str(&format!("{}{px:.1},{py:.1}", if pen { "L" } else { "M" }));
+        pen = true;
+    }
+    d
+}
+
 /// The draggable marker under canvas pixel `(px, py)` (within `radius` pixels, nearest first):
 /// `(overlay index, row)`.
 pub fn hit_marker(overlays: &[crate::train::ResolvedOverlay], b: Bounds, size: usize, px: f32, py: f32, radius: f32) -> Option<(usize, usize)> {

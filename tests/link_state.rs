@@ -9,10 +9,11 @@ use boundary_lab::state::{AppState, BackendPref};
 fn other_value(p: &ParamSpec) -> ParamValue {
     match p.kind {
         ParamKind::Float { min, max, default, .. } => ParamValue::Float(if default == max { min } else { (default + max) / 2.0 }),
-        ParamKind::Int { min, max, default } => ParamValue::Int(if default == max { min } else { default + 1 }),
+        ParamKind::Int { min, max, default } | ParamKind::IntLog { min, max, default } => ParamValue::Int(if default == max { min } else { default + 1 }),
         ParamKind::Choice { options, default } => ParamValue::Choice(options.iter().find(|o| **o != default).unwrap_or(&default).to_string()),
         ParamKind::IntList { max_len, max, .. } => ParamValue::IntList(vec![max.min(3); max_len.min(3)]),
         ParamKind::Bool { default } => ParamValue::Bool(!default),
+        ParamKind::Text { .. } => ParamValue::Text("z^2 - 1 + relu(z)".into()),
     }
 }
 

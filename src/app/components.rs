@@ -6,6 +6,7 @@ mod csv_ui;
 mod figures;
 mod race;
 mod tilting_lab;
+mod gen_disc_lab;
 
 use super::backend::{self, Backend, BackendKind};
 use csv_ui::{CsvData, Origin};
@@ -782,6 +783,12 @@ impl Component for App {
                         <tilting_lab::TiltingLab split={self.split.clone()} />
                     </details>
                 </section>
+                <section class="panel lab">
+                    <details data-testid="gd-toggle">
+                        <summary>{ "Generative vs discriminative — how many samples each kind of classifier needs" }</summary>
+                        <gen_disc_lab::GenDiscLab split={self.split.clone()} />
+                    </details>
+                </section>
                 <footer>
                     { "Everything runs in this browser tab: your data never leaves your machine. " }
                     { "Boundary Lab is written in Rust (burn + yew) and compiled to WebAssembly." }
@@ -972,6 +979,22 @@ impl App {
                     </span>
                 }
             }
+            ParamKind::IntLog { min, max, .. } => {
+                // A log-scale slider (positions are log10 of the value) beside the exact value.
+                let pos = (self.state.params.f64(spec.key).max(1.0)).log10();
+                let onrelease = ctx.link().callback(move |e: Event| {
+                    let v = event_value(&e).parse::<f64>().map(|p| 10f64.powf(p).round() as i64).unwrap_or(min);
+                    Msg::Param(spec, v.clamp(min, max).to_string())
+                });
+                html! {
+                    <span class="slider-pair">
+                        <input type="range" data-slider={spec.key} min={(min.max(1) as f64).log10().to_string()} max={(max as f64).log10().to_string()} step="0.01"
+                            value={format!("{pos:.3}")} onchange={onrelease} />
+                        <input type="text" data-param={spec.key} class="log-value" value={current.clone()} {onchange} />
+                    </span>
+                }
+            }
+            ParamKind::Text { .. } => html! { <input type="text" class="wide" data-param={spec.key} value={current.clone()} spellcheck="false" {onchange} /> },
             _ => html! { <input type="text" data-param={spec.key} value={current.clone()} {onchange} /> },
         };
         html! {

@@ -11,6 +11,7 @@ pub mod gaussian_nb;
 pub mod knn;
 pub mod logistic;
 pub mod mlp;
+pub mod ntk;
 pub mod st_protopnet;
 pub mod teen;
 mod net;
@@ -276,6 +277,21 @@ pub enum FigureView {
     /// A 2-D scatter (a learnt feature space): points, markers and arrows in the panel's own
     /// coordinates; `unit_circle` draws the circle of radius 1 (cosine geometry).
     Scatter { points: Vec<ScatterPoint>, arrows: Vec<ScatterArrow>, unit_circle: bool, note: String },
+    /// Curves over a shared x axis (an activation, a kernel profile, learning curves); `log_x`
+    /// spaces x by its logarithm.
+    Lines { series: Vec<Series>, x_label: String, y_label: String, log_x: bool, note: String },
+    /// One bar per label (coefficients by degree).
+    Bars { labels: Vec<String>, values: Vec<f32>, note: String },
+}
+
+/// One curve of a [`FigureView::Lines`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub points: Vec<[f32; 2]>,
+    /// Class colour, or the ink colour when None.
+    pub colour: Option<u32>,
+    pub dashed: bool,
 }
 
 impl FigureView {
@@ -444,6 +460,8 @@ pub enum Family {
     RuleBased,
     /// Learns its last classes from a few points each, after the others (class-incremental).
     FewShot,
+    /// A kernel machine on the training points (the limits of wide networks).
+    Kernel,
 }
 
 impl Family {
@@ -455,6 +473,7 @@ impl Family {
             Family::Probabilistic => "probabilistic",
             Family::RuleBased => "rule learner",
             Family::FewShot => "few-shot incremental",
+            Family::Kernel => "kernel machine",
         }
     }
 }
@@ -529,6 +548,7 @@ pub static REGISTRY: &[&ModelSpec] = &[
     &cbc::SPEC,
     &st_protopnet::SPEC,
     &teen::SPEC,
+    &ntk::SPEC,
 ];
 
 pub fn find(name: &str) -> Option<&'static ModelSpec> {

@@ -391,6 +391,82 @@ await test('Model race: four classifiers (and a fifth picked) train side by side
   } finally { await browser.close(); }
 });
 
+await test('Wide & deep NTK: He2 at depth 100 is 1-NN, not at depth 1; the activation panel and regimes; typed formulas, bad ones refused', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    await page.goto(`${origin}/#dataset=moons&n=300&seed=2&noise=0.1&model=ntk&phi=he2&depth=100&play=1&backend=cpu`);
+    let s = await waitFinished(page, 120_000);
+    assert(s.state === 'done' && s.test >= 0.9, `he2: ${JSON.stringify(s)}`);
+    const agreement = () => page.$$eval('[data-figure="Agreement with the limit rules"] tbody tr', (rows) => Object.fromEntries(rows.map((r) => [r.cells[0].textContent, [...r.cells].slice(1).map((c) => c.textContent)])));
+    const note = (title) => page.$eval(`[data-figure="${title}"] .hint`, (e) => e.textContent);
+    let a = await agreement();
+    assert(a['1-nearest neighbour'][0] === '100.0%' && a['1-nearest neighbour'][1] === '100.0%', `he2 at depth 100 vs 1-NN: ${JSON.stringify(a)}`);
+    assert(/a0² = 0\.000, a1² = 0\.000/.test(await note('Hermite coefficients a_k²')) && /1-nearest neighbour/.test(await note('Activation φ(z)')), 'the activation numbers');
+    assert((await page.$$eval('[data-figure="Hermite coefficients a_k²"] rect', (r) => r.length)) === 21, 'a bar per coefficient');
+    assert(await page.$('[data-figure="Kernel profile at depth 100"] path'), 'the kernel profile');
+    // Depth 1 on the log slider's box: a smooth kernel, no longer 1-NN everywhere.
+    await page.fill('[data-param=depth]', '1');
+    await page.press('[data-param=depth]', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('depth=1&') || location.hash.endsWith('depth=1'));
+    await page.click('[data-testid=play]');
+    s = await waitFinished(page, 60_000);
+    a = await agreement();
+    assert(a['1-nearest neighbour'][0] !== '100.0%', `depth 1 agrees with 1-NN everywhere: ${JSON.stringify(a)}`);
+    // The optimal activation: the singular kernel with alpha = 2 (Hilbert), slope printed.
+    await page.selectOption('[data-param=phi]', 'optimal');
+    await page.click('[data-testid=play]');
+    s = await waitFinished(page, 60_000);
+    assert(/α = 2\.00.*Hilbert/.test(await note('Activation φ(z)')), 'optimal activation numbers');
+    // A typed formula: the unnormalised He2 is 1-NN again; a broken one is refused, the old kept.
+    await page.selectOption('[data-param=phi]', 'formula');
+    await page.fill('[data-param=formula]', 'z^2 - 1');
+    await page.press('[data-param=formula]', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('formula=z%5E2'));
+    await page.click('[data-testid=play]');
+    s = await waitFinished(page, 60_000);
+    assert(s.state === 'done' && /1-nearest neighbour/.test(await note('Activation φ(z)')), `typed z^2 - 1: ${JSON.stringify(s)}`);
+    await page.fill('[data-param=formula]', 'z + <b>');
+    await page.press('[data-param=formula]', 'Enter');
+    await page.waitForFunction(() => /formula: unexpected/.test(document.querySelector('[data-testid=notes]')?.textContent ?? ''));
+    assert(page.url().includes('formula=z%5E2'), `the previous formula is kept: ${page.url()}`);
+    assert((await page.$$('[data-testid=notes] b')).length === 0, 'formula text was inserted as HTML');
+    // A formula without a finite mean square: a clear note, the trained model kept.
+    await page.fill('[data-param=formula]', 'exp(z^2)');
+    await page.press('[data-param=formula]', 'Enter');
+    await page.waitForFunction(() => /mean square/.test(document.querySelector('[data-testid=notes]')?.textContent ?? ''));
+    s = await status(page);
+    assert(s.state === 'done' && s.test >= 0.9 && page.url().includes('formula=z%5E2'), `the trained model is kept: ${JSON.stringify(s)}`);
+    await page.screenshot({ path: path.join(outDir, 'ntk.png'), fullPage: true });
+  } finally { await browser.close(); }
+});
+
+await test('Generative vs discriminative: learning curves of naive Bayes and logistic regression grow frame by frame and cross; the page data works too', async () => {
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    await page.goto(`${origin}/#dataset=blobs&classes=3&n=300&seed=3&model=logreg&backend=cpu`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'idle');
+    await page.click('[data-testid=gd-toggle] summary');
+    await page.click('[data-testid=gd-run]');
+    const finished = () => page.waitForFunction(() => { const e = document.querySelector('[data-testid=gd-curve]'); return e && e.dataset.total !== '0' && e.dataset.done === e.dataset.total; }, null, { timeout: 240_000, polling: 100 });
+    // Partial curves are drawn while the fits run (the page is never frozen for the whole run).
+    await page.waitForFunction(() => { const e = document.querySelector('[data-testid=gd-curve]'); return e && Number(e.dataset.done) > 0; }, null, { timeout: 60_000, polling: 50 });
+    await finished();
+    const curve = async () => (await page.$eval('[data-testid=gd-curve]', (e) => e.dataset.points)).split(' ').map((p) => p.split(':').map(Number));
+    // The spec's two regimes (n = 20, beta = 0.3): NB ahead at the smallest sizes, LR at the largest.
+    let c = await curve();
+    const [first, last] = [c[0], c[c.length - 1]];
+    assert(first[1] < first[2] && last[2] < last[1], `no crossing: ${JSON.stringify(c)}`);
+    assert(/cross at m ≈ (32|64)\b/.test(await page.textContent('[data-testid=gd-curve]')), 'the crossing is reported in [32, 64]');
+    // The page's data: sizes up to its training set.
+    await page.selectOption('[data-testid=gd-source]', 'data');
+    await finished();
+    c = await curve();
+    assert(c.length >= 3 && c[c.length - 1][0] === 240, `page-data sizes: ${JSON.stringify(c)}`);
+  } finally { await browser.close(); }
+});
+
 await test('CPU: every registered classifier trains from the model menu; bad links give notes, not crashes', async () => {
   const browser = await launch(false);
   try {

@@ -1,5 +1,5 @@
 // Opens a page in headless Chromium (WebGPU on), waits until training is done, saves a PNG.
-//   node tests/browser/screenshot.mjs <url> <out.png>
+//   node tests/browser/screenshot.mjs <url> <out.png>      (FULL=1: the whole page, not the viewport)
 import { chromium } from 'playwright-core';
 
 const [url, out] = process.argv.slice(2);
@@ -15,5 +15,5 @@ await page.waitForFunction(() => ['done', 'error'].includes(document.querySelect
   null, { timeout: 15 * 60_000, polling: 250 });
 const s = await page.$eval('[data-testid=status]', (el) => ({ ...el.dataset }));
 console.log(JSON.stringify({ ...s, seconds: (Date.now() - t0) / 1000 }));
-await page.screenshot({ path: out });
+await page.screenshot({ path: out, fullPage: process.env.FULL === "1" });
 await browser.close();

@@ -2,6 +2,7 @@
 //! as plain HTML and SVG. Geometry comes from `viz`; nothing here names a classifier.
 
 use crate::classifiers::{Cell, FigureView, Marker};
+use crate::params::format_float;
 use crate::viz;
 use yew::prelude::*;
 
@@ -69,6 +70,63 @@ pub fn figure(title: &str, view: &FigureView) -> Html {
                             html! { <path d={viz::marker_path(p.marker, x, y, 6.0)} fill={fill} stroke={stroke} stroke-width={sw} /> }
                         }) }
                         <defs><marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10Z" fill="#111" /></marker></defs>
+                    </svg>
+                    <p class="hint">{ note.clone() }</p>
+                </>
+            }
+        }
+        FigureView::Lines { series, x_label, y_label, log_x, note } => {
+            let (w, h, left, bottom) = (SIDE, 130.0, 34.0, 16.0);
+            let pw = w - left - 4.0;
+            let refs: Vec<&[[f32; 2]]> = series.iter().map(|s| s.points.as_slice()).collect();
+            let range = viz::chart_range(&refs, *log_x);
+            let x_tick = |v: f32| if *log_x { format_float(10f64.powf(v as f64).round()) } else { format!("{v:.3}").trim_end_matches('0').trim_end_matches('.').to_string() };
+            let y_tick = |v: f32| format!("{v:.3}").trim_end_matches('0').trim_end_matches('.').to_string();
+            html! {
+                <>
+                    <svg class="figure-svg" viewBox={format!("0 0 {w} {}", h + bottom + 12.0)}>
+                        <g transform={format!("translate({left},4)")}>
+                            <line x1="0" y1={h.to_string()} x2={pw.to_string()} y2={h.to_string()} class="axis" />
+                            <line x1="0" y1="0" x2="0" y2={h.to_string()} class="axis" />
+                            { for series.iter().map(|s| {
+                                let stroke = s.colour.map(|c| viz::class_css(c as usize)).unwrap_or_else(|| "#222".into());
+                                html! { <path d={viz::chart_path(&s.points, range, *log_x, pw, h)} fill="none" stroke={stroke} stroke-width="1.6" stroke-dasharray={s.dashed.then_some("4 3")}><title>{ s.label.clone() }</title></path> }
+                            }) }
+                            <text x="-3" y="8" class="tick end">{ y_tick(range[3]) }</text>
+                            <text x="-3" y={h.to_string()} class="tick end">{ y_tick(range[2]) }</text>
+                            <text x="0" y={(h + 12.0).to_string()} class="tick">{ x_tick(range[0]) }</text>
+                            <text x={pw.to_string()} y={(h + 12.0).to_string()} class="tick end">{ x_tick(range[1]) }</text>
+                            <text x={(pw / 2.0).to_string()} y={(h + 24.0).to_string()} class="tick middle">{ x_label.clone() }</text>
+                        </g>
+                    </svg>
+                    <p class="legend">
+                        <span class="tick">{ format!("{y_label}: ") }</span>
+                        { for series.iter().map(|s| {
+                            let colour = s.colour.map(|c| viz::class_css(c as usize)).unwrap_or_else(|| "#222".into());
+                            html! { <span class="legend-item"><i class={if s.dashed { "swatch dashed" } else { "swatch" }} style={format!("border-color:{colour}")}></i>{ s.label.clone() }</span> }
+                        }) }
+                    </p>
+                    <p class="hint">{ note.clone() }</p>
+                </>
+            }
+        }
+        FigureView::Bars { labels, values, note } => {
+            let (w, h) = (SIDE, 80.0);
+            let top = values.iter().fold(0.0f32, |a, &b| a.max(b)).max(1e-12);
+            let bw = w / values.len().max(1) as f32;
+            html! {
+                <>
+                    <svg class="figure-svg" viewBox={format!("0 0 {w} {}", h + 16.0)}>
+                        { for values.iter().zip(labels).enumerate().map(|(i, (v, l))| {
+                            let bh = (v / top).max(0.0) * h;
+                            html! {
+                                <g>
+                                    <rect x={format!("{:.1}", i as f32 * bw + 0.5)} y={format!("{:.1}", h - bh)} width={format!("{:.1}", (bw - 1.0).max(0.5))} height={format!("{bh:.1}")} class="bar" data-value={v.to_string()}><title>{ format!("{l}: {v:.4}") }</title></rect>
+                                    if i % 5 == 0 { <text x={format!("{:.1}", i as f32 * bw + bw / 2.0)} y={(h + 13.0).to_string()} class="tick middle">{ l.clone() }</text> }
+                                </g>
+                            }
+                        }) }
+                        <line x1="0" y1={h.to_string()} x2={w.to_string()} y2={h.to_string()} class="axis" />
                     </svg>
                     <p class="hint">{ note.clone() }</p>
                 </>
