@@ -451,6 +451,29 @@ mod tests {
     }
 
     #[test]
+    fn a_fixed_dataset_gives_the_same_two_regimes_and_the_run_is_incremental() {
+        // The page's-data path: subsets of one pool (with the correlated simulation in it), each
+        // step one fit pair, partial points while running; the curves cross as in property 3.
+        let mut rng = Rng::new(5);
+        let (x, y) = simulate(2048, 20, 2, 0.3, &mut rng);
+        let (tx, ty) = simulate(4000, 20, 2, 0.3, &mut rng);
+        let sizes = [8, 16, 32, 64, 256, 1024];
+        let mut run = CurveRun::new(Source::Data { n: 20, k: 2, x, y, test_x: tx, test_y: ty }, &sizes, 5, 3);
+        assert_eq!(run.progress(), (0, 30));
+        for _ in 0..7 {
+            assert!(run.step());
+        }
+        assert_eq!(run.progress(), (7, 30));
+        assert_eq!(run.points().len(), 2, "sizes with at least one fit");
+        while run.step() {}
+        assert_eq!(run.progress(), (30, 30));
+        let p = run.points();
+        eprintln!("{p:.3?}");
+        assert!(p[0].nb.0 < p[0].lr.0 && p[5].lr.0 < p[5].nb.0, "{p:?}");
+        assert!(matches!(run.crossing(), Some(m) if (32..=256).contains(&m)), "crossing {:?}", run.crossing());
+    }
+
+    #[test]
     fn both_heads_reach_the_bayes_error() {
         // Property 4: easy mode, n = 10, m = 4096: both within 0.003 of 0.0095.
         let bayes = bayes_error_two_class(10);
