@@ -12,6 +12,7 @@ pub mod classifiers;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod formula;
 pub mod gen_disc;
 pub mod model_file;

@@ -5,6 +5,10 @@
 //!
 //! Parsing never fails: an unknown key or an invalid value falls back to the default and adds a
 //! note for the page to show.
+//!
+//! Links are versioned (`v`, [`LINK_VERSION`]). A link without `v` is format 1 (every link made
+//! before versioning); [`MIGRATIONS`] rewrite older formats' keys into the current ones before
+//! parsing, and a link from a newer format opens what this version understands, with a note.
 
 use crate::classifiers::{self, ModelSpec};
 use crate::data::table::{ColumnType, MissingPolicy};
@@ -69,7 +73,38 @@ pub struct AppState {
     pub removed: Vec<usize>,
     /// The user's own table, when the data comes from a CSV file instead of a toy generator.
     pub csv: Option<CsvChoice>,
+    /// Markers the user dragged, replayed at the same training step (exact reproduction).
+    pub drags: Vec<DragEdit>,
+    /// Controls and panels a teacher hid (TF Playground's `_hide`), by key or panel name.
+    pub hide: Vec<String>,
+    /// The page without its chrome (header, panels, labs), for an iframe.
+    pub embed: bool,
 }
+
+pub use crate::train::DragEdit;
+
+/// The link format this version writes.
+pub const LINK_VERSION: u32 = 2;
+
+/// Rewrites of older formats, in order: `(from, what changed, rewrite)`; each takes a link of
+/// format `from` to `from + 1` (keys and values as decoded pairs).
+pub const MIGRATIONS: &[(u32, &str, fn(&mut Vec<(String, String)>))] = &[(
+    1,
+    "format 2 adds v, drag, hide and embed; no key of format 1 was renamed or changed meaning",
+    |_| {},
+)];
+
+/// Names `hide` accepts besides the link keys and parameter keys: whole panels and the training
+/// buttons.
+pub const HIDE_PANELS: &[(&str, &str)] = &[
+    ("data", "the Data panel"),
+    ("classifier", "the Classifier panel"),
+    ("output", "the Output panel"),
+    ("train", "the Train / Step / Reset buttons"),
+    ("draw", "drawing points on the view"),
+    ("export", "the export and share buttons"),
+    ("labs", "the labs below the view (model race, tilting, generative vs discriminative)"),
+];
 
 /// Which file and how it is read. The file's bytes live in the page, not here: a link carries
 /// them only when they are small (`data`), else names the file by its hash and asks for it.
@@ -126,6 +161,9 @@ impl Default for AppState {
             added: Vec::new(),
             removed: Vec::new(),
             csv: None,
+            drags: Vec::new(),
+            hide: Vec::new(),
+            embed: false,
         }
     }
 }
@@ -162,6 +200,13 @@ fn b(v: bool) -> String {
 /// The global keys, in the order they are written. `model` comes before the classifier's own
 /// parameter keys, which follow the table in the link.
 pub const KEYS: &[Key] = &[
+    Key {
+        name: "v",
+        doc: "Link format version (this page writes 2; a link without it is format 1 and opens as before).",
+        // Read (and migrated) before any other key, in `from_hash`.
+        parse: |_, _| Ok(()),
+        write: |_| LINK_VERSION.to_string(),
+    },
     Key {
         name: "dataset",
         doc: "Toy dataset: moons, circles, xor, blobs, spirals, checkerboard, linear, sectors.",
@@ -213,14 +258,16 @@ pub const KEYS: &[Key] = &[
                     if f.len() != 3 {
                         return Err(format!("'{p}' is not x:y:class"));
                     }
-                    Ok(DrawnPoint { x: num(f[0], -1e3, 1e3)?, y: num(f[1], -1e3, 1e3)?, class: num(f[2], 0, 4)? })
+                    Ok(DrawnPoint { x: num(f[0], -1e3, 1e3)?, y: num(f[1], -1e3, 1e3)?, class: num(f[2], 0, 11)? })
                 })
                 .take(5_000)
                 .collect::<Result<_, String>>()?;
             Ok(())
         },
         write: |s| {
-            s.added.iter().map(|p| format!("{:.3}:{:.3}:{}", p.x, p.y, p.class)).collect::<Vec<_>>().join(",")
+            // f32's Display is the shortest text that reads back to the same f32: the link holds
+            // exactly the points the page trained on.
+            s.added.iter().map(|p| format!("{}:{}:{}", p.x, p.y, p.class)).collect::<Vec<_>>().join(",")
         },
     },
     Key {
@@ -323,6 +370,9 @@ pub const KEYS: &[Key] = &[
             if v.len() > crate::data::table::MAX_INLINE_CHARS * 2 {
                 return Err("the embedded file is too long".into());
             }
+            if v.is_empty() {
+                return Err("the embedded file is empty".into());
+            }
             with_csv(s, |c| c.data = Some(v.to_string()))
         },
         write: |s| csv_value(s, |c| c.data.clone().unwrap_or_default()),
@@ -384,7 +434,69 @@ pub const KEYS: &[Key] = &[
         },
         write: |s| s.backend.key().into(),
     },
+    Key {
+        name: "drag",
+        doc: "Markers dragged by hand (prototypes, components, shots), as step:marker set:row:x:y separated by commas; replayed at the same training step.",
+        parse: |s, v| {
+            s.drags = v
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .take(2_000)
+                .map(|p| {
+                    let f: Vec<&str> = p.split(':').collect();
+                    if f.len() < 4 || f.len() > 4 + 511 {
+                        return Err(format!("'{}' is not step:overlay:row:x:y", truncate(p, 40)));
+                    }
+                    let to = f[3..].iter().map(|x| num(x, -1e6f32, 1e6f32)).collect::<Result<Vec<f32>, String>>()?;
+                    let overlay: String = f[1].chars().filter(|c| !c.is_control()).take(60).collect();
+                    if overlay.is_empty() {
+                        return Err("a drag without a marker set".into());
+                    }
+                    Ok(DragEdit { step: num(f[0], 0, 1_000_000)?, overlay, row: num(f[2], 0, 1_000_000)?, to })
+                })
+                .collect::<Result<_, String>>()?;
+            Ok(())
+        },
+        write: |s| {
+            s.drags.iter().map(|d| format!("{}:{}:{}:{}", d.step, d.overlay, d.row, d.to.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(":"))).collect::<Vec<_>>().join(",")
+        },
+    },
+    Key {
+        name: "hide",
+        doc: "Controls to hide (for teachers), separated by commas: any key of this table or of the model's parameters, or a panel: data, classifier, output, train, draw, export, labs.",
+        parse: |s, v| {
+            let names: Vec<&str> = v.split(',').map(str::trim).filter(|p| !p.is_empty()).take(100).collect();
+            let unknown: Vec<String> = names.iter().filter(|p| !hideable(p)).map(|p| format!("'{}'", truncate(p, 30))).collect();
+            if !unknown.is_empty() {
+                return Err(format!("cannot hide {} (not a key or panel)", unknown.join(", ")));
+            }
+            s.hide = names.into_iter().map(String::from).collect();
+            s.hide.sort();
+            s.hide.dedup();
+            Ok(())
+        },
+        write: |s| s.hide.join(","),
+    },
+    Key {
+        name: "embed",
+        doc: "1 shows the view and its readouts only, without the page's header and panels (for an iframe).",
+        parse: |s, v| Ok(s.embed = flag(v)?),
+        // Written only when on: ordinary links stay as they were.
+        write: |s| if s.embed { "1".into() } else { String::new() },
+    },
 ];
+
+/// A name `hide` accepts: a link key, any classifier's parameter key, or a panel.
+fn hideable(name: &str) -> bool {
+    KEYS.iter().any(|k| k.name == name) || classifiers::REGISTRY.iter().any(|m| m.param(name).is_some()) || HIDE_PANELS.iter().any(|(p, _)| *p == name)
+}
+
+impl AppState {
+    /// Whether a control or panel is shown (not hidden by the link).
+    pub fn shows(&self, name: &str) -> bool {
+        !self.hide.iter().any(|h| h == name)
+    }
+}
 
 /// Sets part of the CSV choice; without `csv` in the link a CSV key means nothing.
 fn with_csv(s: &mut AppState, f: impl FnOnce(&mut CsvChoice)) -> Result<(), String> {
@@ -449,7 +561,7 @@ impl AppState {
         let mut parts: Vec<String> = Vec::new();
         for key in KEYS {
             let v = (key.write)(self);
-            let optional = matches!(key.name, "add" | "del") || CSV_KEYS.contains(&key.name);
+            let optional = matches!(key.name, "add" | "del" | "drag" | "hide" | "embed") || CSV_KEYS.contains(&key.name);
             if !(v.is_empty() && optional) {
                 parts.push(format!("{}={}", key.name, encode(&v)));
             }
@@ -470,7 +582,7 @@ impl AppState {
         let mut state = AppState::default();
         let mut notes = Vec::new();
         let hash = hash.strip_prefix('#').unwrap_or(hash);
-        let pairs: Vec<(String, String)> = hash
+        let mut pairs: Vec<(String, String)> = hash
             .split('&')
             .filter(|p| !p.is_empty())
             .take(400)
@@ -479,6 +591,26 @@ impl AppState {
                 None => (decode(p), String::new()),
             })
             .collect();
+        let version = match pairs.iter().rev().find(|(k, _)| k == "v") {
+            None => 1,
+            Some((_, v)) => match num(v, 1u32, u32::MAX) {
+                Ok(v) => v,
+                Err(e) => {
+                    notes.push(format!("v: {e}; read as the current format"));
+                    LINK_VERSION
+                }
+            },
+        };
+        if version > LINK_VERSION {
+            notes.push(format!(
+                "This link was made by a newer Boundary Lab (link format {version}; this page reads format {LINK_VERSION}): what this version understands was opened, anything else is noted below."
+            ));
+        }
+        for (from, _, rewrite) in MIGRATIONS {
+            if version <= *from {
+                rewrite(&mut pairs);
+            }
+        }
         let get = |name: &str| pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         // The model first: it decides which parameter keys exist and the default step count.
         for key in KEYS.iter().filter(|k| k.name == "model").chain(KEYS.iter().filter(|k| k.name != "model")) {

@@ -35,6 +35,16 @@ impl<'a> SessionSetup<'a> {
     }
 }
 
+/// One drag of a model's marker, replayed by a session: at training step `step`, row `row` of
+/// the draggable overlay labelled `overlay`, moved to `to` (input space).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DragEdit {
+    pub step: usize,
+    pub overlay: String,
+    pub row: usize,
+    pub to: Vec<f32>,
+}
+
 pub struct Session {
     pub spec: &'static ModelSpec,
     model: Box<dyn Classifier>,
@@ -60,6 +70,11 @@ pub struct Session {
     pub history: Vec<(usize, f32)>,
     /// Search each shown point's minimal adversarial perturbation at every read.
     adversarial: bool,
+    /// Drags to replay (sorted by step) and how many were applied.
+    drags: Vec<DragEdit>,
+    drags_done: usize,
+    /// Why a replayed drag could not be applied (a link's drag that does not fit the model).
+    pub drag_errors: Vec<String>,
 }
 
 /// What one read-back yields: everything the view draws.
@@ -73,6 +88,8 @@ pub struct Snapshot {
     pub test_pred: Vec<u32>,
     /// `[grid * grid, n_classes]` probabilities, row 0 at the top of the view.
     pub grid_probs: Vec<f32>,
+    /// `[n_train + n_test, n_classes]` probabilities of the training then the test points.
+    pub point_probs: Vec<f32>,
     pub grid: usize,
     pub n_classes: usize,
     pub overlays: Vec<ResolvedOverlay>,
@@ -120,8 +137,22 @@ pub struct ReadPlan {
 
 impl Session {
     pub fn new(setup: &SessionSetup, device: &Device) -> Result<Self, LabError> {
+        Self::build(setup, device, None)
+    }
+
+    /// A session around a model that is already trained (a loaded model file): it predicts and
+    /// draws like any other, and has nothing to train.
+    pub fn with_model(setup: &SessionSetup, device: &Device, model: Box<dyn Classifier>) -> Result<Self, LabError> {
+        Self::build(setup, device, Some(model))
+    }
+
+    fn build(setup: &SessionSetup, device: &Device, trained: Option<Box<dyn Classifier>>) -> Result<Self, LabError> {
         let train = TrainData::new(&setup.split.train, device)?;
-        let model = setup.spec.build(setup.params, &train, setup.seed)?;
+        let done = trained.is_some();
+        let model = match trained {
+            Some(m) => m,
+            None => setup.spec.build(setup.params, &train, setup.seed)?,
+        };
         let test = setup.split.test.clone();
         let plane = setup.plane.cloned().unwrap_or_else(|| Plane::first_two(&train.host));
         let eval_x = eval_points(&train.host, &test, setup.grid, setup.bounds, &plane, device);
@@ -138,12 +169,33 @@ impl Session {
             plane,
             step: 0,
             max_steps: setup.max_steps,
-            converged: false,
+            converged: done,
             infer_chunk: None,
             pending: Vec::new(),
             history: Vec::new(),
             adversarial: false,
+            drags: Vec::new(),
+            drags_done: 0,
+            drag_errors: Vec::new(),
         })
+    }
+
+    /// Replays `drags` at their steps: a drag at step s happens after s steps, before step s + 1
+    /// (and before the read at s), as it did when the user made it.
+    pub fn schedule_drags(&mut self, mut drags: Vec<DragEdit>) {
+        drags.sort_by_key(|d| d.step);
+        self.drags = drags;
+        self.drags_done = 0;
+        self.apply_due_drags();
+    }
+
+    fn apply_due_drags(&mut self) {
+        while let Some(d) = self.drags.get(self.drags_done).filter(|d| d.step <= self.step) {
+            if let Err(e) = self.model.drag(&d.overlay, d.row, &d.to) {
+                self.drag_errors.push(format!("drag of {} {} at step {}: {e}", d.overlay, d.row, d.step));
+            }
+            self.drags_done += 1;
+        }
     }
 
     /// Changes the boundary grid (resolution or view) without touching the model: the next
@@ -173,6 +225,7 @@ impl Session {
 
     /// One bounded unit of work. Queues device work; reads nothing back.
     pub fn step(&mut self) -> Result<(), LabError> {
+        self.apply_due_drags();
         if self.is_done() {
             return Ok(());
         }
@@ -188,6 +241,7 @@ impl Session {
     /// Collects the tensors for one read-back: one forward pass over train, test and grid, the
     /// pending losses (concatenated into one tensor) and device-side overlay coordinates.
     pub fn plan_read(&mut self) -> ReadPlan {
+        self.apply_due_drags();
         let probs = predict_chunked(self.model.as_ref(), self.eval_x.clone(), self.infer_chunk);
         let mut tx = Transaction::default().register(probs);
         let pending = std::mem::take(&mut self.pending);
@@ -303,6 +357,7 @@ impl Session {
             train_pred: train_pred.to_vec(),
             test_pred: test_pred.to_vec(),
             grid_probs: probs[(n_train + n_test) * c..].to_vec(),
+            point_probs: probs[..(n_train + n_test) * c].to_vec(),
             grid: self.grid,
             n_classes: c,
             overlays: resolved,

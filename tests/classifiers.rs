@@ -368,3 +368,39 @@ fn every_classifier_saved_and_restored_predicts_the_same() {
         assert!(spec.restore(&params, &nan, &device()).is_err(), "{}: NaN in {name}", spec.name);
     }
 }
+
+#[test]
+fn a_scheduled_drag_replays_a_drag_made_by_hand() {
+    // A share link carries the user's drags with their step; a session that replays them ends in
+    // exactly the state of the session where the user dragged by hand (CPU: bit for bit).
+    use boundary_lab::train::{DragEdit, Session, SessionSetup};
+    let split = toy(DatasetKind::Moons, 200, 0.1, 2, 6);
+    let spec = classifiers::find("cbc").unwrap();
+    let params = Params::defaults(spec.params);
+    let setup = SessionSetup { seed: 5, max_steps: 60, grid: 12, ..SessionSetup::new(spec, &params, &split) };
+    let mut by_hand = Session::new(&setup, &device()).unwrap();
+    for _ in 0..25 {
+        by_hand.step().unwrap();
+    }
+    let snap = by_hand.read_blocking().unwrap();
+    let label = snap.overlays.iter().find(|o| o.draggable).expect("CBC components are draggable").label.clone();
+    by_hand.drag(&label, 1, &[0.3, -0.2]).unwrap();
+    finish(&mut by_hand);
+    let want = by_hand.read_blocking().unwrap();
+
+    let mut replay = Session::new(&setup, &device()).unwrap();
+    replay.schedule_drags(vec![DragEdit { step: 25, overlay: label.clone(), row: 1, to: vec![0.3, -0.2] }]);
+    finish(&mut replay);
+    let got = replay.read_blocking().unwrap();
+    assert_eq!(got.grid_probs, want.grid_probs);
+    assert!(replay.drag_errors.is_empty());
+    // Without the drag the run differs (the drag mattered).
+    let mut plain = Session::new(&setup, &device()).unwrap();
+    finish(&mut plain);
+    assert_ne!(plain.read_blocking().unwrap().grid_probs, want.grid_probs);
+    // A drag that does not fit the model is reported, not fatal.
+    let mut bad = Session::new(&setup, &device()).unwrap();
+    bad.schedule_drags(vec![DragEdit { step: 0, overlay: "nope".into(), row: 0, to: vec![0.0, 0.0] }]);
+    finish(&mut bad);
+    assert_eq!(bad.drag_errors.len(), 1);
+}

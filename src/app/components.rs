@@ -7,6 +7,7 @@ mod figures;
 mod race;
 mod tilting_lab;
 mod gen_disc_lab;
+mod share;
 
 use super::backend::{self, Backend, BackendKind};
 use csv_ui::{CsvData, Origin};
@@ -79,6 +80,13 @@ pub enum Msg {
     Refresh,
     /// The pointer on the view (canvas pixels): pressed, moved, released or gone.
     Pointer { px: f32, py: f32, kind: PointerKind },
+    /// Make a link (as it is, to this moment, embed code) and show it.
+    Share(share::LinkKind),
+    Export(share::Export),
+    /// The model's numbers were read back for a model file.
+    ModelRead(Result<crate::classifiers::ModelState, String>),
+    /// A model file's text was read (or why not).
+    ModelLoaded(Result<String, String>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -132,6 +140,8 @@ pub struct App {
     /// The model changed without training (a drag, a live parameter) while a read was running:
     /// read again when it ends.
     refresh_pending: bool,
+    /// The last link made by Share, shown so it can be copied by hand.
+    shared: Option<(share::LinkKind, String)>,
 }
 
 /// A minimal event-listener guard (removes the listener when dropped).
@@ -208,6 +218,12 @@ impl App {
     /// Stops any loop, regenerates data and split, builds a fresh session and reads its
     /// untrained state (or starts training when `play` is set).
     fn rebuild(&mut self, ctx: &Context<Self>) {
+        self.rebuild_with(ctx, None);
+    }
+
+    /// As [`App::rebuild`], around a trained model (a loaded model file, with its step count)
+    /// instead of a fresh one.
+    fn rebuild_with(&mut self, ctx: &Context<Self>, trained: Option<(Box<dyn crate::classifiers::Classifier>, usize)>) {
         self.ctl.generation.set(self.ctl.generation.get() + 1);
         self.ctl.active.set(false);
         self.ctl.running.set(false);
@@ -240,10 +256,21 @@ impl App {
             bounds: self.bounds,
             plane: Some(&self.plane),
         };
-        match Session::new(&setup, &backend.device) {
+        let loaded = trained.is_some();
+        let session = match trained {
+            Some((model, steps)) => Session::with_model(&setup, &backend.device, model).map(|mut s| {
+                s.step = steps;
+                s
+            }),
+            None => Session::new(&setup, &backend.device),
+        };
+        match session {
             Ok(mut s) => {
                 s.set_infer_chunk(backend.kind.infer_chunk());
                 s.set_adversarial(self.state.adversarial);
+                if !loaded {
+                    s.schedule_drags(self.state.drags.clone());
+                }
                 self.session = Some(Rc::new(RefCell::new(s)));
                 self.start(ctx, if self.state.play { Mode::Play } else { Mode::Steps(0) });
             }
@@ -420,7 +447,15 @@ impl App {
         let Some(session) = self.session.clone() else { return };
         let moved = session.borrow_mut().drag(label, row, &[x, y]);
         match moved {
-            Ok(()) => self.refresh(ctx),
+            Ok(()) => {
+                // Recorded with its step so a link replays it; the last move of a row at a step is
+                // the one that counts.
+                let step = session.borrow().step;
+                self.state.drags.retain(|d| !(d.step == step && d.overlay == label && d.row == row));
+                self.state.drags.push(crate::state::DragEdit { step, overlay: label.to_string(), row, to: vec![x, y] });
+                self.write_hash();
+                self.refresh(ctx)
+            }
             Err(e) => {
                 self.drag = None;
                 self.notes.retain(|n| !n.starts_with("Cannot move"));
@@ -551,6 +586,7 @@ impl Component for App {
             drag: None,
             dragged: false,
             refresh_pending: false,
+            shared: None,
         };
         app.load_link_csv(ctx);
         app.write_hash();
@@ -594,6 +630,8 @@ impl Component for App {
                         self.start(ctx, Mode::Steps(0));
                     }
                 } else if self.state != before {
+                    // Drags belong to the run they were made in.
+                    self.state.drags.clear();
                     self.rebuild(ctx);
                 }
             }
@@ -607,6 +645,7 @@ impl Component for App {
                             self.write_hash();
                             self.refresh(ctx);
                         } else {
+                            self.state.drags.clear();
                             self.rebuild(ctx);
                         }
                     }
@@ -641,10 +680,15 @@ impl Component for App {
             }
             Msg::Reset => {
                 self.state.play = false;
+                self.state.drags.clear();
                 self.rebuild(ctx);
             }
             Msg::Driver(e) => match e {
                 DriverEvent::Snapshot { snap, steps_per_sec } => {
+                    if let Some(session) = &self.session {
+                        let errors = std::mem::take(&mut session.borrow_mut().drag_errors);
+                        self.notes.extend(errors.into_iter().map(|e| format!("{e}; it was skipped")));
+                    }
                     if steps_per_sec.is_some() {
                         self.steps_per_sec = steps_per_sec;
                     }
@@ -697,18 +741,21 @@ impl Component for App {
                 // With a model that can explain itself, a click on a point asks why.
                 if !erase && let Some(proof) = self.explain_at(px, py) {
                     self.proof = Some(proof);
-                } else if self.canvas_edit(px, py, erase) {
+                } else if self.state.shows("draw") && !self.state.embed && self.canvas_edit(px, py, erase) {
+                    self.state.drags.clear();
                     self.rebuild(ctx);
                 }
             }
             Msg::Brush(c) => self.brush = c,
             Msg::CopyLink => {
-                if let Some(w) = web_sys::window() {
-                    let href = w.location().href().unwrap_or_default();
-                    let _ = w.navigator().clipboard().write_text(&href);
-                    self.notes.push("Link copied to the clipboard.".into());
-                }
+                self.share_link(share::LinkKind::Current);
+                self.notes.retain(|n| !n.starts_with("Link copied"));
+                self.notes.push("Link copied to the clipboard (where the browser allows it; it is also under Share).".into());
             }
+            Msg::Share(kind) => self.share_link(kind),
+            Msg::Export(what) => self.export(ctx, what),
+            Msg::ModelRead(state) => self.model_read(state),
+            Msg::ModelLoaded(text) => self.load_model(ctx, text),
             Msg::DismissNotes => self.notes.clear(),
             Msg::CsvBytes { name, bytes, origin } => self.csv_bytes(ctx, name, bytes, origin),
             Msg::CsvChoose(f) => self.csv_choose(ctx, f.as_ref()),
@@ -753,6 +800,8 @@ impl Component for App {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
+        let s = &self.state;
+        let embed = s.embed;
         let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
         let link = ctx.link().clone();
         let ondrop = Callback::from(move |e: DragEvent| {
@@ -762,15 +811,19 @@ impl Component for App {
             }
         });
         html! {
-            <div class="page" {ondragover} {ondrop}>
-                { self.header(ctx) }
+            <div class={if embed { "page embed" } else { "page" }} {ondragover} {ondrop}>
+                if !embed { { self.header(ctx) } }
                 { self.banners(ctx) }
-                <main class="layout">
-                    { self.data_panel(ctx) }
-                    { self.model_panel(ctx) }
+                <main class={if embed || !s.shows("data") || !s.shows("classifier") || !s.shows("output") { "layout partial" } else { "layout" }}>
+                    if !embed && s.shows("data") { { self.data_panel(ctx) } }
+                    if !embed && s.shows("classifier") { { self.model_panel(ctx) } }
                     { self.view_panel(ctx) }
-                    { self.output_panel(ctx) }
+                    if s.shows("output") { { self.output_panel(ctx) } }
                 </main>
+                if embed {
+                    <p class="embed-credit"><a href={format!("#{}", AppState { embed: false, hide: Vec::new(), ..s.clone() }.to_hash())} target="_blank" rel="noopener">{ "Open in Boundary Lab" }</a></p>
+                }
+                if !embed && s.shows("labs") {
                 <section class="panel lab">
                     <details data-testid="race-toggle">
                         <summary>{ "Model race — train several classifiers side by side on this data" }</summary>
@@ -789,10 +842,13 @@ impl Component for App {
                         <gen_disc_lab::GenDiscLab split={self.split.clone()} />
                     </details>
                 </section>
+                }
+                if !embed {
                 <footer>
                     { "Everything runs in this browser tab: your data never leaves your machine. " }
                     { "Boundary Lab is written in Rust (burn + yew) and compiled to WebAssembly." }
                 </footer>
+                }
             </div>
         }
     }
@@ -868,6 +924,7 @@ impl App {
         html! {
             <section class="panel">
                 <h2>{ "Data" }</h2>
+                if s.shows("dataset") {
                 <label>{ "Dataset" }
                     <select data-testid="dataset" onchange={on_dataset}>
                         <optgroup label="Toy data">
@@ -885,28 +942,36 @@ impl App {
                         }
                     </select>
                 </label>
-                { self.csv_controls(ctx) }
+                }
+                if s.shows("csv") { { self.csv_controls(ctx) } }
                 if csv_name.is_none() {
-                if hi > lo {
+                if hi > lo && s.shows("classes") {
                     <label>{ if s.data.kind == DatasetKind::Spirals { "Arms" } else { "Classes" } }
                         <select onchange={Self::edit(ctx, |s, v| if let Ok(c) = v.parse() { s.data.classes = c; s.added.clear(); })}>
                             { for (lo..=hi).map(|c| html! { <option value={c.to_string()} selected={c == s.data.n_classes()}>{ c }</option> }) }
                         </select>
                     </label>
                 }
+                if s.shows("n") {
                 <label>{ format!("Points: {}", s.data.n) }
                     <input type="range" min="20" max="3000" step="10" value={s.data.n.to_string()}
                         onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse() { s.data.n = n; s.removed.clear(); })} />
                 </label>
+                }
+                if s.shows("noise") {
                 <label>{ format!("Noise: {:.2}", s.data.noise) }
                     <input type="range" min="0" max="1" step="0.01" value={s.data.noise.to_string()}
                         onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse() { s.data.noise = n; })} />
                 </label>
                 }
+                }
+                if s.shows("split") {
                 <label>{ format!("Training share: {:.0}%", s.split * 100.0) }
                     <input type="range" min="0.1" max="1" step="0.05" value={s.split.to_string()}
                         onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse() { s.split = n; })} />
                 </label>
+                }
+                if s.shows("seed") {
                 <label>{ "Seed" }
                     <span class="row">
                         <input type="number" min="0" value={s.data.seed.to_string()}
@@ -915,6 +980,7 @@ impl App {
                             onclick={ctx.link().callback(|_| Msg::Edit(Rc::new(|s: &mut AppState| s.data.seed = (js_sys::Math::random() * 1e6) as u64)))}>{ "New" }</button>
                     </span>
                 </label>
+                }
                 <p class="hint" data-testid="point-count">{ format!("{} training and {} test points.", self.split.train.len(), self.split.test.len()) }</p>
             </section>
         }
@@ -925,17 +991,21 @@ impl App {
         html! {
             <section class="panel">
                 <h2>{ "Classifier" }</h2>
+                if s.shows("model") {
                 <label>{ "Model" }
                     <select data-testid="model" onchange={Self::edit(ctx, |s, v| if let Some(m) = crate::classifiers::find(v) { s.set_model(m); })}>
                         { for REGISTRY.iter().map(|m| html! { <option value={m.name} data-family={m.family.label()} selected={m.name == s.model.name}>{ m.label }</option> }) }
                     </select>
                 </label>
+                }
                 <p class="summary">{ s.model.summary }<span class="family">{ format!(" ({})", s.model.family.label()) }</span></p>
-                { for s.model.params.iter().map(|p| self.param_control(ctx, p)) }
+                { for s.model.params.iter().filter(|p| s.shows(p.key)).map(|p| self.param_control(ctx, p)) }
+                if s.shows("steps") {
                 <label>{ "Stop after steps" }
                     <input type="number" min="1" data-testid="steps" value={s.steps.to_string()}
                         onchange={Self::edit(ctx, |s, v| if let Ok(n) = v.parse::<usize>() { s.steps = n.clamp(1, 1_000_000); })} />
                 </label>
+                }
             </section>
         }
     }
@@ -1026,6 +1096,7 @@ impl App {
         html! {
             <section class="panel view">
                 <div class="toolbar">
+                    if self.state.shows("train") {
                     if training {
                         <button data-testid="pause" class="primary" onclick={ctx.link().callback(|_| Msg::Pause)}>{ "❚❚ Pause" }</button>
                     } else {
@@ -1033,11 +1104,12 @@ impl App {
                     }
                     <button data-testid="step" disabled={training || self.session.is_none()} onclick={ctx.link().callback(|_| Msg::Step)}>{ "Step" }</button>
                     <button data-testid="reset" onclick={ctx.link().callback(|_| Msg::Reset)}>{ "Reset" }</button>
+                    }
                     <span class="phase">{ self.phase() }</span>
                 </div>
                 <canvas data-testid="boundary" ref={self.canvas.clone()} width={VIEW.to_string()} height={VIEW.to_string()} {onclick} {oncontextmenu} {onmousedown} {onmousemove} {onmouseup} {onmouseleave}
                     data-view={format!("{},{},{},{}", self.bounds.x.0, self.bounds.x.1, self.bounds.y.0, self.bounds.y.1)}></canvas>
-                if self.generated.dim == 2 {
+                if self.generated.dim == 2 && self.state.shows("draw") && !self.state.embed {
                 <div class="brush">
                     <span>{ "Draw:" }</span>
                     { for (0..n_classes).map(|c| {
@@ -1047,7 +1119,7 @@ impl App {
                     }) }
                     <span class="hint">{ "click adds a point · shift-click or right-click erases" }</span>
                 </div>
-                } else {
+                } else if self.generated.dim != 2 {
                     <div class="brush" data-testid="class-legend">
                         <span>{ "Classes:" }</span>
                         { for self.generated.class_names.iter().enumerate().map(|(c, name)| html! {
@@ -1057,13 +1129,20 @@ impl App {
                 }
                 { self.view_controls(ctx) }
                 <div class="viewopts">
+                    if self.state.shows("discretize") {
                     <label class="inline"><input type="checkbox" checked={self.state.discretize}
                         onchange={Self::edit(ctx, |s, v| s.discretize = v == "1")} />{ "Discretize" }</label>
+                    }
+                    if self.state.shows("showtest") {
                     <label class="inline"><input type="checkbox" checked={self.state.show_test}
                         onchange={Self::edit(ctx, |s, v| s.show_test = v == "1")} />{ "Show test points" }</label>
+                    }
+                    if self.state.shows("adv") {
                     <label class="inline" title="Arrows from each shown point to the nearest point of another class (gradient search, for classifiers with input gradients), and the histogram of their lengths.">
                         <input type="checkbox" data-testid="adversarial" checked={self.state.adversarial}
                         onchange={Self::edit(ctx, |s, v| s.adversarial = v == "1")} />{ "Adversarial examples" }</label>
+                    }
+                    if self.state.shows("grid") {
                     <label class="inline">{ "Grid" }
                         <select data-testid="grid" onchange={Self::edit(ctx, |s, v| if let Ok(g) = v.parse() { s.grid = g; })}>
                             { for [64usize, 128, 192, 256].iter().chain((![64, 128, 192, 256].contains(&self.state.grid)).then_some(&self.state.grid)).map(|g| html! {
@@ -1071,6 +1150,7 @@ impl App {
                             }) }
                         </select>
                     </label>
+                    }
                 </div>
             </section>
         }
@@ -1172,6 +1252,7 @@ impl App {
                     } }</p>
                 }
                 { for snap.into_iter().flat_map(|s| s.figures.iter()).map(|(title, view)| figures::figure(title, view)) }
+                if !self.state.embed && self.state.shows("export") { { self.share_panel(ctx) } }
             </section>
         }
     }

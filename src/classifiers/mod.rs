@@ -168,6 +168,13 @@ impl ModelState {
         Self::finish(names, tx.execute_async().await.map_err(|e| LabError::Device(format!("{e:?}")))?)
     }
 
+    /// Plans the read now and returns a future that holds no borrow of the model (the page reads a
+    /// model that its training loop may step meanwhile).
+    pub fn read_deferred(model: &dyn Classifier) -> impl std::future::Future<Output = Result<ModelState, LabError>> + 'static {
+        let (names, tx) = Self::plan(model);
+        async move { Self::finish(names, tx.execute_async().await.map_err(|e| LabError::Device(format!("{e:?}")))?) }
+    }
+
     fn plan(model: &dyn Classifier) -> (Vec<(String, [usize; 2])>, burn::tensor::Transaction) {
         let mut tx = burn::tensor::Transaction::default();
         let mut names = Vec::new();

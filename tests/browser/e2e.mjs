@@ -467,6 +467,159 @@ await test('Generative vs discriminative: learning curves of naive Bayes and log
   } finally { await browser.close(); }
 });
 
+/// The view's pixels (RGBA bytes as one string) and the status, for comparing two pages.
+async function viewAndStatus(page) {
+  const pixels = await page.$eval('[data-testid=boundary]', (c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).join(','));
+  return { pixels, status: await status(page) };
+}
+function differingPixels(a, b) {
+  const x = a.split(','), y = b.split(',');
+  let n = 0;
+  for (let i = 0; i < x.length; i += 4) if (x[i] !== y[i] || x[i + 1] !== y[i + 1] || x[i + 2] !== y[i + 2]) n++;
+  return n / (x.length / 4);
+}
+
+await test('Share links reproduce: a paused run and a dragged prototype open the same in a fresh browser (CPU identical, WebGPU within 0.5 points)', async () => {
+  const browser = await launch(true);
+  try {
+    // A run paused at some step: "link to this moment" trains to exactly that step elsewhere.
+    const ctxA = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
+    const a = await ctxA.newPage();
+    await a.goto(`${origin}/#dataset=moons&n=300&seed=5&noise=0.2&model=mlp&steps=100000&play=1&backend=cpu`);
+    await a.waitForFunction(() => Number(document.querySelector('[data-testid=status]')?.dataset.step) > 150, null, { polling: 50 });
+    await a.click('[data-testid=pause]');
+    await a.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'idle');
+    const here = await viewAndStatus(a);
+    await a.click('[data-testid=share-moment]');
+    const url = await a.$eval('[data-testid=share-url]', (e) => e.value);
+    assert(url.includes(`steps=${here.status.step}&play=1`) && url.includes('v=2'), `moment link: ${url}`);
+    const ctxB = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
+    const b = await ctxB.newPage();
+    await b.goto(url);
+    await waitFinished(b, 120_000);
+    const there = await viewAndStatus(b);
+    assert(JSON.stringify(there.status) === JSON.stringify({ ...here.status, state: 'done' }), `status: ${JSON.stringify([here.status, there.status])}`);
+    assert(there.pixels === here.pixels, `boundary pixels differ: ${differingPixels(here.pixels, there.pixels)}`);
+    // A CBC component dragged after training: the link replays the drag at its step.
+    await a.goto(`${origin}/#dataset=moons&n=300&seed=4&noise=0.15&model=cbc&steps=300&play=1&backend=cpu`);
+    await waitFinished(a, 120_000);
+    const h = await a.$eval('[data-testid=boundary]', (c) => c.dataset.handles.split(';')[0].split(':').map((v, i) => (i ? Number(v) : v)));
+    const box = await a.$eval('[data-testid=boundary]', (c) => { const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, k: r.width / c.width }; });
+    const [, , hx, hy] = h;
+    await a.mouse.move(box.x + hx * box.k, box.y + hy * box.k);
+    await a.mouse.down();
+    await a.mouse.move(box.x + (hx + 40) * box.k, box.y + (hy + 30) * box.k, { steps: 5 });
+    await a.mouse.up();
+    await a.waitForFunction(() => location.hash.includes('drag='));
+    // Off the view: no hover circle on the picture.
+    await a.mouse.move(2, 2);
+    await a.waitForTimeout(500);
+    const dragged = await viewAndStatus(a);
+    await a.click('[data-testid=share-moment]');
+    const dragUrl = await a.$eval('[data-testid=share-url]', (e) => e.value);
+    assert(/drag=300:components:\d+:/.test(dragUrl), `the drag is in the link: ${dragUrl}`);
+    await b.goto('about:blank');
+    await b.goto(dragUrl);
+    await waitFinished(b, 120_000);
+    await b.waitForTimeout(300);
+    const replayed = await viewAndStatus(b);
+    assert(replayed.status.test === dragged.status.test && replayed.pixels === dragged.pixels, `the drag did not replay: ${differingPixels(dragged.pixels, replayed.pixels)}`);
+    // WebGPU: the same link twice, in two fresh contexts (float reductions may differ between
+    // runs of a GPU; the promise is 0.5 percentage points).
+    const gpuLink = `${origin}/#dataset=moons&n=300&seed=5&noise=0.2&model=mlp&steps=15&play=1&backend=webgpu`;
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const ctx = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
+      const p = await ctx.newPage();
+      await p.goto(gpuLink);
+      await waitFinished(p, 8 * 60_000);
+      runs.push(await viewAndStatus(p));
+      await ctx.close();
+    }
+    console.log('     webgpu runs:', JSON.stringify(runs.map((r) => r.status)), 'pixels differing', differingPixels(runs[0].pixels, runs[1].pixels));
+    assert(runs.every((r) => r.status.backend === 'webgpu' && r.status.state === 'done'), 'webgpu runs');
+    assert(Math.abs(runs[0].status.test - runs[1].status.test) <= 0.005 && Math.abs(runs[0].status.train - runs[1].status.train) <= 0.005, 'webgpu accuracy differs');
+    assert(differingPixels(runs[0].pixels, runs[1].pixels) <= 0.01, 'webgpu boundaries differ');
+  } finally { await browser.close(); }
+});
+
+await test('Export: the view as PNG, predictions as CSV, the model as JSON that loads back, FOLD-SE rules as text; teacher links hide controls; embed mode; tampered links', async () => {
+  const browser = await launch(false);
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
+    const page = await ctx.newPage();
+    const link = `${origin}/#dataset=blobs&classes=3&n=300&seed=3&noise=0.4&model=mlp&steps=120&play=1&backend=cpu`;
+    await page.goto(link);
+    const s = await waitFinished(page, 120_000);
+    const trained = await viewAndStatus(page);
+    const download = async (testid) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${testid}]`)]);
+      return { name: d.suggestedFilename(), bytes: fs.readFileSync(await d.path()) };
+    };
+    const png = await download('export-png');
+    assert(png.name.endsWith('.png') && png.bytes.subarray(1, 4).toString() === 'PNG', `png: ${png.name}`);
+    const side = await page.$eval('[data-testid=boundary]', (c) => c.width);
+    assert(png.bytes.readUInt32BE(16) === side && png.bytes.readUInt32BE(20) === side, 'png size');
+    const csv = await download('export-csv');
+    const lines = csv.bytes.toString().trim().split('\n');
+    assert(lines[0] === 'split,x1,x2,label,predicted,p(0),p(1),p(2)', `csv header: ${lines[0]}`);
+    assert(lines.length === 301, `csv rows: ${lines.length}`);
+    const test = lines.slice(1).map((l) => l.split(',')).filter((f) => f[0] === 'test');
+    const right = test.filter((f) => f[3] === f[4]).length / test.length;
+    assert(Math.abs(right - s.test) < 1e-4, `csv predictions vs test accuracy: ${right} vs ${s.test}`);
+    assert(test.every((f) => Math.abs(Number(f[5]) + Number(f[6]) + Number(f[7]) - 1) < 1e-4), 'probabilities sum to 1');
+    const model = await download('export-model');
+    const file = JSON.parse(model.bytes.toString());
+    assert(file.format === 'boundary-lab-model' && file.model === 'mlp' && file.steps === 120, `model file: ${JSON.stringify({ ...file, state: undefined })}`);
+    // Loading it back on a fresh page with the same data gives the same model, untrained steps.
+    const fresh = await ctx.newPage();
+    await fresh.goto(link.replace('play=1', 'play=0').replace('model=mlp', 'model=knn'));
+    await fresh.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'idle');
+    const tmp = path.join(outDir, 'model.json');
+    fs.writeFileSync(tmp, model.bytes);
+    await fresh.setInputFiles('[data-testid=load-model]', tmp);
+    await fresh.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'done' && location.hash.includes('model=mlp'));
+    await fresh.waitForTimeout(300);
+    const loaded = await viewAndStatus(fresh);
+    assert(loaded.status.test === trained.status.test && loaded.status.step === 120, `loaded: ${JSON.stringify(loaded.status)}`);
+    assert(differingPixels(loaded.pixels, trained.pixels) <= 0.001, `loaded model paints differently: ${differingPixels(loaded.pixels, trained.pixels)}`);
+    // A file for other data is refused with a note and changes nothing.
+    await fresh.goto(`${origin}/#dataset=moons&model=knn&backend=cpu`);
+    await fresh.waitForFunction(() => document.querySelector('[data-testid=status]')?.dataset.state === 'idle');
+    await fresh.setInputFiles('[data-testid=load-model]', tmp);
+    await fresh.waitForFunction(() => /Load model: .*3 classes/.test(document.querySelector('[data-testid=notes]')?.textContent ?? ''));
+    assert(fresh.url().includes('model=knn'), 'a refused file changed the model');
+    // Rules as text.
+    await page.goto(`${origin}/#dataset=xor&n=400&noise=0.1&seed=1&model=fold&play=1&backend=cpu`);
+    await waitFinished(page, 60_000);
+    const rules = await download('export-rules');
+    const shown = await page.$$eval('[data-testid=program] .clause', (cs) => cs.map((c) => c.firstChild.textContent.trim()));
+    const text = rules.bytes.toString();
+    assert(shown.length > 0 && shown.every((l) => text.includes(l)), `rules text: ${text}`);
+
+    // A teacher's link: chosen controls hidden; embed mode without the chrome.
+    await page.goto(`${origin}/#dataset=moons&model=mlp&hide=dataset,noise,lr,labs,export&backend=cpu`);
+    await page.waitForSelector('[data-testid=boundary]');
+    assert(!(await page.$('[data-testid=dataset]')) && !(await page.$('[data-param=lr]')) && !(await page.$('[data-testid=race-toggle]')) && !(await page.$('[data-testid=export-png]')), 'hidden controls are shown');
+    assert(await page.$('[data-param=layers]') && await page.$('[data-testid=model]'), 'other controls are gone');
+    await page.goto(`${origin}/#dataset=circles&model=knn&play=1&embed=1&backend=cpu`);
+    await waitFinished(page, 60_000);
+    assert(!(await page.$('header')) && !(await page.$('[data-testid=dataset]')) && !(await page.$('[data-testid=model]')) && !(await page.$('footer')), 'embed shows the chrome');
+    assert(await page.$('[data-testid=boundary]') && /Open in Boundary Lab/.test(await page.textContent('.embed-credit')), 'embed view');
+    await page.screenshot({ path: path.join(outDir, 'embed.png') });
+
+    // Tampered and newer links: defaults, notes that say what was ignored, nothing as HTML.
+    const p3 = await ctx.newPage();
+    await p3.goto(`${origin}/#v=9&dataset=circles&model=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&n=1e999&csv=x.csv&csvdata=!!!not-deflate!!!&hide=%3Cb%3Eboo%3C%2Fb%3E&drag=1:2&steps=-5&play=1&backend=cpu`);
+    await p3.waitForSelector('[data-testid=notes]');
+    const notes = await p3.textContent('[data-testid=notes]');
+    for (const want of ['newer Boundary Lab', 'unknown classifier', 'n:', 'csvdata', 'hide', 'drag', 'steps']) {
+      assert(notes.includes(want), `notes miss '${want}': ${notes}`);
+    }
+    assert((await p3.$$('img, [data-testid=notes] b')).length === 0, 'link text was inserted as HTML');
+  } finally { await browser.close(); }
+});
+
 await test('CPU: every registered classifier trains from the model menu; bad links give notes, not crashes', async () => {
   const browser = await launch(false);
   try {
