@@ -185,6 +185,11 @@ fn num<T: std::str::FromStr + PartialOrd + std::fmt::Display>(v: &str, lo: T, hi
     Ok(x)
 }
 
+/// A comma-separated list (empty items skipped, at most `limit` read), each item through `item`.
+fn items<T>(v: &str, limit: usize, item: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+    v.split(',').filter(|p| !p.is_empty()).take(limit).map(item).collect()
+}
+
 fn flag(v: &str) -> Result<bool, String> {
     match v {
         "1" | "true" => Ok(true),
@@ -250,18 +255,13 @@ pub const KEYS: &[Key] = &[
         name: "add",
         doc: "Points drawn by hand, as x:y:class separated by commas; they join the training set.",
         parse: |s, v| {
-            s.added = v
-                .split(',')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let f: Vec<&str> = p.split(':').collect();
-                    if f.len() != 3 {
-                        return Err(format!("'{p}' is not x:y:class"));
-                    }
-                    Ok(DrawnPoint { x: num(f[0], -1e3, 1e3)?, y: num(f[1], -1e3, 1e3)?, class: num(f[2], 0, 11)? })
-                })
-                .take(5_000)
-                .collect::<Result<_, String>>()?;
+            s.added = items(v, 5_000, |p| {
+                let f: Vec<&str> = p.split(':').collect();
+                if f.len() != 3 {
+                    return Err(format!("'{}' is not x:y:class", truncate(p, 40)));
+                }
+                Ok(DrawnPoint { x: num(f[0], -1e3, 1e3)?, y: num(f[1], -1e3, 1e3)?, class: num(f[2], 0, 11)? })
+            })?;
             Ok(())
         },
         write: |s| {
@@ -273,15 +273,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "del",
         doc: "Generated points erased by hand, as indices separated by commas.",
-        parse: |s, v| {
-            s.removed = v
-                .split(',')
-                .filter(|p| !p.is_empty())
-                .map(|p| num(p, 0, 9_999))
-                .take(10_000)
-                .collect::<Result<_, String>>()?;
-            Ok(())
-        },
+        parse: |s, v| Ok(s.removed = items(v, 10_000, |p| num(p, 0, 9_999))?),
         write: |s| s.removed.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","),
     },
     Key {
@@ -321,15 +313,10 @@ pub const KEYS: &[Key] = &[
         name: "types",
         doc: "CSV column types changed by the user, as index:numeric|categorical|ignored separated by commas.",
         parse: |s, v| {
-            let types = v
-                .split(',')
-                .filter(|p| !p.is_empty())
-                .take(1000)
-                .map(|p| {
-                    let (i, t) = p.split_once(':').ok_or_else(|| format!("'{}' is not index:type", truncate(p, 40)))?;
-                    Ok((num(i, 0, 999)?, ColumnType::from_key(t).ok_or_else(|| format!("unknown column type '{}'", truncate(t, 20)))?))
-                })
-                .collect::<Result<Vec<_>, String>>()?;
+            let types = items(v, 1000, |p| {
+                let (i, t) = p.split_once(':').ok_or_else(|| format!("'{}' is not index:type", truncate(p, 40)))?;
+                Ok((num(i, 0, 999)?, ColumnType::from_key(t).ok_or_else(|| format!("unknown column type '{}'", truncate(t, 20)))?))
+            })?;
             with_csv(s, |c| c.types = types)
         },
         write: |s| csv_value(s, |c| c.types.iter().map(|(i, t)| format!("{i}:{}", t.key())).collect::<Vec<_>>().join(",")),
@@ -438,23 +425,18 @@ pub const KEYS: &[Key] = &[
         name: "drag",
         doc: "Markers dragged by hand (prototypes, components, shots), as step:marker set:row:x:y separated by commas; replayed at the same training step.",
         parse: |s, v| {
-            s.drags = v
-                .split(',')
-                .filter(|p| !p.is_empty())
-                .take(2_000)
-                .map(|p| {
-                    let f: Vec<&str> = p.split(':').collect();
-                    if f.len() < 4 || f.len() > 4 + 511 {
-                        return Err(format!("'{}' is not step:overlay:row:x:y", truncate(p, 40)));
-                    }
-                    let to = f[3..].iter().map(|x| num(x, -1e6f32, 1e6f32)).collect::<Result<Vec<f32>, String>>()?;
-                    let overlay: String = f[1].chars().filter(|c| !c.is_control()).take(60).collect();
-                    if overlay.is_empty() {
-                        return Err("a drag without a marker set".into());
-                    }
-                    Ok(DragEdit { step: num(f[0], 0, 1_000_000)?, overlay, row: num(f[2], 0, 1_000_000)?, to })
-                })
-                .collect::<Result<_, String>>()?;
+            s.drags = items(v, 2_000, |p| {
+                let f: Vec<&str> = p.split(':').collect();
+                if f.len() < 4 || f.len() > 4 + 511 {
+                    return Err(format!("'{}' is not step:marker set:row:x:y", truncate(p, 40)));
+                }
+                let to = f[3..].iter().map(|x| num(x, -1e6f32, 1e6f32)).collect::<Result<Vec<f32>, String>>()?;
+                let overlay: String = f[1].chars().filter(|c| !c.is_control()).take(60).collect();
+                if overlay.is_empty() {
+                    return Err("a drag without a marker set".into());
+                }
+                Ok(DragEdit { step: num(f[0], 0, 1_000_000)?, overlay, row: num(f[2], 0, 1_000_000)?, to })
+            })?;
             Ok(())
         },
         write: |s| {

@@ -192,6 +192,21 @@ fn event_value(e: &Event) -> String {
     String::new()
 }
 
+/// A file input's change handler: the picked file goes to `read` (an async reader that ends in a
+/// message), and the input is cleared so that picking the same file again reads it again.
+fn on_file_picked<F: std::future::Future<Output = Msg> + 'static>(ctx: &Context<App>, read: fn(web_sys::File) -> F) -> Callback<Event> {
+    let link = ctx.link().clone();
+    Callback::from(move |e: Event| {
+        let input: Option<web_sys::HtmlInputElement> = e.target().and_then(|t| t.dyn_into().ok());
+        if let Some(file) = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0)) {
+            link.send_future(read(file));
+        }
+        if let Some(i) = input {
+            i.set_value("");
+        }
+    })
+}
+
 impl App {
     fn edit(ctx: &Context<Self>, f: impl Fn(&mut AppState, &str) + 'static) -> Callback<Event> {
         let f = Rc::new(f);

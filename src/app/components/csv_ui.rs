@@ -207,17 +207,7 @@ impl App {
 
     /// The CSV part of the data panel: loading, the preview with roles, missing values and view.
     pub(super) fn csv_controls(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link().clone();
-        let onfile = Callback::from(move |e: Event| {
-            let input: Option<web_sys::HtmlInputElement> = e.target().and_then(|t| t.dyn_into().ok());
-            if let Some(file) = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0)) {
-                link.send_future(read_file(file));
-            }
-            if let Some(i) = input {
-                // Choosing the same file again should load it again.
-                i.set_value("");
-            }
-        });
+        let onfile = super::on_file_picked(ctx, read_file);
         let paste = self.paste.clone();
         let onpaste = ctx.link().callback(move |_| {
             let text = paste.cast::<web_sys::HtmlTextAreaElement>().map(|t| t.value()).unwrap_or_default();

@@ -73,8 +73,13 @@ impl App {
 
     /// The state of what is on screen: the step shown, the drags made up to it, training to it.
     fn moment_state(&self) -> AppState {
-        let step = self.snapshot.as_ref().map(|s| s.step).unwrap_or(0).max(1);
-        AppState { steps: step, play: true, drags: self.state.drags.iter().filter(|d| d.step <= step).cloned().collect(), ..self.state.clone() }
+        let step = self.snapshot.as_ref().map(|s| s.step).unwrap_or(0);
+        let drags = self.state.drags.iter().filter(|d| d.step <= step).cloned().collect();
+        if step == 0 {
+            // Nothing trained yet: the moment is the untrained model (a link cannot ask for 0 steps).
+            return AppState { play: false, drags, ..self.state.clone() };
+        }
+        AppState { steps: step, play: true, drags, ..self.state.clone() }
     }
 
     pub(super) fn share_link(&mut self, kind: LinkKind) {
@@ -187,16 +192,7 @@ impl App {
         let ready = self.snapshot.is_some();
         let export = |what: Export| ctx.link().callback(move |_| Msg::Export(what));
         let link = |kind: LinkKind| ctx.link().callback(move |_| Msg::Share(kind));
-        let link2 = ctx.link().clone();
-        let onload = Callback::from(move |e: Event| {
-            let input: Option<web_sys::HtmlInputElement> = e.target().and_then(|t| t.dyn_into().ok());
-            if let Some(file) = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0)) {
-                link2.send_future(read_model_file(file));
-            }
-            if let Some(i) = input {
-                i.set_value("");
-            }
-        });
+        let onload = super::on_file_picked(ctx, read_model_file);
         html! {
             <div class="share">
                 <h3>{ "Share" }</h3>
