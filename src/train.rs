@@ -252,9 +252,9 @@ impl Session {
         let shown = self.eval_labels.len();
         let dim = self.train.dim();
         let eval = EvalPoints { x: self.eval_x.clone().slice([0..shown, 0..dim]), labels: &self.eval_labels, n_train: self.train.n() };
-        let (adv_overlay, adv_figure) = if self.adversarial { adversarial_view(self.model.as_ref(), &eval) } else { (None, None) };
+        let (adv_overlays, adv_figure) = if self.adversarial { adversarial_view(self.model.as_ref(), &eval) } else { (Vec::new(), None) };
         let mut overlays = Vec::new();
-        for mut o in self.model.overlays(&eval).into_iter().chain(adv_overlay) {
+        for mut o in self.model.overlays(&eval).into_iter().chain(adv_overlays) {
             let coords = std::mem::replace(&mut o.coords, OverlayCoords::Host(Vec::new()));
             let host = match coords {
                 OverlayCoords::Host(v) => Some(v),
@@ -391,31 +391,39 @@ pub const ADVERSARIAL_POINTS: usize = 1000;
 /// The adversarial view of the shown points: arrows from each point to its minimal adversarial
 /// perturbation, and the histogram of their lengths with the mean; for a model without input
 /// gradients, a figure that says so.
-fn adversarial_view(model: &dyn Classifier, eval: &EvalPoints) -> (Option<Overlay>, Option<Figure>) {
+fn adversarial_view(model: &dyn Classifier, eval: &EvalPoints) -> (Vec<Overlay>, Option<Figure>) {
     let [n, dim] = eval.x.dims();
     let n = n.min(ADVERSARIAL_POINTS);
     let x = eval.x.clone().slice([0..n, 0..dim]);
     let title = "Adversarial distance".to_string();
-    let Some((adv, found)) = crate::adversarial::minimal_perturbations(model, x.clone()) else {
+    let Some((adv, found, bound)) = crate::adversarial::minimal_perturbations(model, x.clone()) else {
         let note = "This classifier has no input gradients (rules, neighbours or class densities): the gradient search for adversarial examples does not apply.".to_string();
         let render = Box::new(move |_: Vec<Vec<f32>>| FigureView::Histogram { edges: Vec::new(), counts: Vec::new(), x_label: "adversarial distance".into(), note });
-        return (None, Some(Figure { title, tensors: Vec::new(), render }));
+        return (Vec::new(), Some(Figure { title, tensors: Vec::new(), render }));
     };
-    let arrows = Tensor::cat(vec![x.clone(), adv.clone()], 1);
-    let overlay = Overlay::new("adversarial", OverlayKind::Arrows, OverlayCoords::Device(arrows), eval.labels[..n].to_vec());
+    // Two sets of arrows: DeepFool's (near-minimal) and the fallback's (upper bounds, drawn
+    // dashed); a row of the other set points nowhere (from = to), which the view skips.
+    let bound2 = bound.clone().reshape([n, 1]).expand([n, dim]);
+    let minimal_to = adv.clone().mask_where(bound2.clone(), x.clone());
+    let bound_to = x.clone().mask_where(bound2, adv.clone());
+    let classes = eval.labels[..n].to_vec();
+    let minimal = Overlay::new("adversarial", OverlayKind::Arrows, OverlayCoords::Device(Tensor::cat(vec![x.clone(), minimal_to], 1)), classes.clone());
+    let upper = Overlay { marker: Marker::Ring, ..Overlay::new("adversarial (upper bound)", OverlayKind::Arrows, OverlayCoords::Device(Tensor::cat(vec![x.clone(), bound_to], 1)), classes) };
     let d = crate::adversarial::distances(x, adv).reshape([n, 1]);
     let found = found.float().reshape([n, 1]);
-    let render = Box::new(move |v: Vec<Vec<f32>>| adversarial_histogram(&v[0], &v[1]));
-    (Some(overlay), Some(Figure { title, tensors: vec![d, found], render }))
+    let bound = bound.float().reshape([n, 1]);
+    let render = Box::new(move |v: Vec<Vec<f32>>| adversarial_histogram(&v[0], &v[1], &v[2]));
+    (vec![minimal, upper], Some(Figure { title, tensors: vec![d, found, bound], render }))
 }
 
-/// Histogram of the lengths of the perturbations found, with their mean and how many searches
-/// crossed a boundary.
-pub fn adversarial_histogram(distances: &[f32], found: &[f32]) -> FigureView {
+/// Histogram of the lengths of the perturbations found, with their mean, how many searches
+/// crossed a boundary and how many of those are upper bounds.
+pub fn adversarial_histogram(distances: &[f32], found: &[f32], bound: &[f32]) -> FigureView {
     let d: Vec<f32> = distances.iter().zip(found).filter(|(_, f)| **f > 0.5).map(|(d, _)| *d).collect();
+    let upper = found.iter().zip(bound).filter(|(f, b)| **f > 0.5 && **b > 0.5).count();
     let mean = d.iter().map(|v| *v as f64).sum::<f64>() / d.len().max(1) as f64;
     let note = format!(
-        "Mean distance to the nearest other class: {mean:.3} (input units), over {} of {} points (DeepFool steps to the boundary, then bisection; arrows on the view).",
+        "Mean distance to the nearest other class: {mean:.3} (input units), over {} of {} points: DeepFool steps to the boundary, then the first crossing on the segment (solid arrows). For {upper} of them DeepFool stalled or went farther than the nearest shown point of another class, and the crossing toward that point is shown instead: an upper bound, not the minimum (dashed arrows).",
         d.len(),
         distances.len()
     );

@@ -313,13 +313,21 @@ fn draw_overlay(ctx: &CanvasRenderingContext2d, scene: &Scene, size: usize, o: &
                     // No perturbation found (or none needed): nothing to point at.
                     continue;
                 }
-                // Thin and translucent: an arrow per point must not hide the points.
-                ctx.set_global_alpha(0.55);
+                // Thin and translucent: an arrow per point must not hide the points. Hollow-marked
+                // arrows are upper bounds, dashed and lighter.
+                let hollow = viz::is_hollow(o.marker);
+                ctx.set_global_alpha(if hollow { 0.35 } else { 0.55 });
                 ctx.set_line_width(1.0);
+                if hollow {
+                    let _ = ctx.set_line_dash(&js_sys::Array::of2(&3.0.into(), &3.0.into()));
+                }
                 ctx.begin_path();
                 ctx.move_to(x0 as f64, y0 as f64);
                 ctx.line_to(x1 as f64, y1 as f64);
                 ctx.stroke();
+                if hollow {
+                    let _ = ctx.set_line_dash(&js_sys::Array::new());
+                }
                 let a = ((y1 - y0) as f64).atan2((x1 - x0) as f64);
                 ctx.begin_path();
                 ctx.move_to(x1 as f64, y1 as f64);

@@ -434,6 +434,12 @@ impl Classifier for Ntk {
         })
     }
 
+    /// The kernel regression's class scores, differentiable in `x` through the lift and the
+    /// table's interpolation (the table's entries and the coefficients are constants).
+    fn scores(&self, x: Tensor<2>) -> Option<Tensor<2>> {
+        Some(self.with_solved(|solved| Self::blocks(x, |b| self.scores_block(solved, b))))
+    }
+
     fn state(&self) -> Vec<(String, Tensor<2>)> {
         let device = self.z.device();
         let scalar = |v: f32| Tensor::<2>::from_data(TensorData::new(vec![v], [1, 1]), &device).without_autodiff();
