@@ -20,9 +20,11 @@ pub const OVERSHOOT: f64 = 0.02;
 
 /// Adversarial points for `x` (`[n, dim]`, no autodiff): `(adversarial [n, dim], found [n],
 /// bound [n])`, where `found` marks the points whose search crossed into another class (the
-/// others are returned unmoved) and `bound` those whose crossing came from the fallback segment
-/// (an upper bound on the minimal distance). None when the model has no input gradients.
-pub fn minimal_perturbations(model: &dyn Classifier, x: Tensor<2>) -> Option<(Tensor<2>, Tensor<1, Bool>, Tensor<1, Bool>)> {
+/// others are returned unmoved) and `bound` those whose crossing came from the segment toward the
+/// nearest shown point (an upper bound on the minimal distance). `probes` (`[m, dim]`, e.g. a
+/// grid over the view) are points whose classes guide the search where DeepFool fails. None when
+/// the model has no input gradients.
+pub fn minimal_perturbations(model: &dyn Classifier, x: Tensor<2>, probes: Option<Tensor<2>>) -> Option<(Tensor<2>, Tensor<1, Bool>, Tensor<1, Bool>)> {
     let [n, dim] = x.dims();
     let origin_class = model.scores(x.clone())?.argmax(1); // [n, 1]
     let mut adv = x.clone();
@@ -50,26 +52,52 @@ pub fn minimal_perturbations(model: &dyn Classifier, x: Tensor<2>) -> Option<(Te
     }
     // DeepFool stalls where the score gap has a ridge (ReLU networks have them): it then steps
     // back and forth without crossing; where the gradient vanishes (a kernel machine far from
-    // its data) its steps explode. So the segment toward the nearest shown point of another
-    // predicted class, which does cross, is searched too, and each point keeps the nearer of
-    // the two crossings (the fallback's is an upper bound on the minimal distance).
-    let sq = x.clone().powi_scalar(2).sum_dim(1); // [n, 1]
-    let d2 = sq.clone() + sq.transpose() - x.clone().matmul(x.clone().transpose()).mul_scalar(2.0); // [n, n]
-    let same = origin_class.clone().expand([n, n]).equal(origin_class.clone().reshape([1, n]).expand([n, n]));
-    let nearest_other = d2.mask_fill(same, f32::INFINITY).argmin(1).reshape([n]);
-    let target = x.clone().select(0, nearest_other);
+    // its data) its steps explode. So two more segments are searched, each toward a point known
+    // to lie in another class: the nearest `probes` point (the view's grid, when given: within
+    // one grid cell of the nearest boundary in its plane) and the nearest shown point. Each point
+    // keeps the nearest crossing of the three; it is marked as an upper bound only where DeepFool
+    // and the grid both failed.
     let length = |p: &Tensor<2>| (p.clone() - x.clone()).powi_scalar(2).sum_dim(1); // [n, 1]
-    // A DeepFool end beyond the fallback's target is no better than it (and its segment, scanned
-    // at the same number of points, would be coarser).
-    let exploded = length(&adv).greater(length(&target));
-    let (a, found_a) = first_crossing(model, x.clone(), adv, origin_class.clone())?;
-    let found_a = found_a.bool_and(exploded.bool_not());
-    let (b, found_b) = first_crossing(model, x.clone(), target, origin_class)?;
-    let take_b = found_b.clone().bool_and(found_a.clone().bool_not().bool_or(length(&b).lower(length(&a))));
-    let found = found_a.bool_or(found_b);
-    let end = a.mask_where(take_b.clone().expand([n, dim]), b);
-    let end = end.mask_where(found.clone().bool_not().expand([n, dim]), x);
-    Some((end, found.reshape([n]), take_b.reshape([n])))
+    let shown = nearest_of_other_class(x.clone(), x.clone(), origin_class.clone(), origin_class.clone());
+    // A DeepFool end beyond the nearest shown point of another class is no better than it (and
+    // its segment, scanned at the same number of points, would be coarser).
+    let exploded = length(&adv).greater(length(&shown));
+    let (mut best, found_a) = first_crossing(model, x.clone(), adv, origin_class.clone())?;
+    let mut found = found_a.bool_and(exploded.bool_not());
+    let mut bound = found.clone().bool_not().bool_and(found.clone()); // all false, [n, 1]
+    let mut targets = vec![(shown, true)];
+    if let Some(p) = probes {
+        let probe_class = model.scores(p.clone())?.argmax(1); // [m, 1]
+        targets.insert(0, (nearest_of_other_class(x.clone(), p, origin_class.clone(), probe_class), false));
+    }
+    // Where the grid's segment crossed, the nearest crossing is within a cell of the boundary
+    // whichever segment gave it; only where it did not is the shown point's an upper bound.
+    let mut grid_found = bound.clone();
+    for (target, is_bound) in targets {
+        let (point, ok) = first_crossing(model, x.clone(), target, origin_class.clone())?;
+        let better = ok.clone().bool_and(found.clone().bool_not().bool_or(length(&point).lower(length(&best))));
+        best = best.mask_where(better.clone().expand([n, dim]), point);
+        if is_bound {
+            bound = better.bool_and(grid_found.clone().bool_not());
+        } else {
+            grid_found = ok.clone();
+        }
+        found = found.bool_or(ok);
+    }
+    let end = best.mask_where(found.clone().bool_not().expand([n, dim]), x);
+    Some((end, found.reshape([n]), bound.reshape([n])))
+}
+
+/// For each row of `x` (`[n, dim]`, classes `class` `[n, 1]`), the nearest of `points` (`[m, dim]`,
+/// classes `point_class` `[m, 1]`) of another class; a row with none gets an arbitrary point
+/// (its segment then does not cross and is not used).
+fn nearest_of_other_class(x: Tensor<2>, points: Tensor<2>, class: Tensor<2, Int>, point_class: Tensor<2, Int>) -> Tensor<2> {
+    let (n, m) = (x.dims()[0], points.dims()[0]);
+    let xs = x.clone().powi_scalar(2).sum_dim(1); // [n, 1]
+    let ps = points.clone().powi_scalar(2).sum_dim(1).reshape([1, m]);
+    let d2 = xs + ps - x.matmul(points.clone().transpose()).mul_scalar(2.0); // [n, m]
+    let same = class.expand([n, m]).equal(point_class.reshape([1, m]).expand([n, m]));
+    points.select(0, d2.mask_fill(same, f32::INFINITY).argmin(1).reshape([n]))
 }
 
 /// The first crossing of the class boundary on each segment from `x` to `end` (`[n, dim]`):
@@ -172,7 +200,7 @@ mod tests {
         let data = crate::data::generate(&crate::data::ToyConfig { kind: crate::data::DatasetKind::Moons, n: 300, noise: 0.15, seed: 3, classes: 2 });
         let model = trained(name, &data, steps);
         let x = t2(data.x.clone(), [300, 2]);
-        let (adv, found, _) = minimal_perturbations(model.as_ref(), x).unwrap();
+        let (adv, found, _) = minimal_perturbations(model.as_ref(), x, None).unwrap();
         let (adv, found) = (floats(adv), found.into_data().convert::<bool>().try_to_vec::<bool>().unwrap());
         let origin = classes(model.as_ref(), &data.x);
         let moved = classes(model.as_ref(), &adv);
@@ -191,13 +219,35 @@ mod tests {
     }
 
     #[test]
+    fn probes_over_the_view_shorten_the_search_where_deepfool_fails() {
+        // The NTK's peaked kernel leaves DeepFool without a gradient for most points; a grid of
+        // probes over the data gives every point a crossing within a cell of the boundary, never
+        // longer than the search without them, and none is left as an upper bound.
+        let data = crate::data::generate(&crate::data::ToyConfig { kind: crate::data::DatasetKind::Moons, n: 300, noise: 0.2, seed: 1, classes: 2 });
+        let model = trained("ntk", &data, 5);
+        let b = data.view_bounds(0.1);
+        let probes = crate::data::plane::Plane::first_two(&data).grid_points(b, 48);
+        let x = t2(data.x.clone(), [300, 2]);
+        let (plain, _, plain_bound) = minimal_perturbations(model.as_ref(), x.clone(), None).unwrap();
+        let (guided, found, bound) = minimal_perturbations(model.as_ref(), x.clone(), Some(t2(probes, [48 * 48, 2]))).unwrap();
+        let bools = |t: Tensor<1, Bool>| t.into_data().convert::<bool>().try_to_vec::<bool>().unwrap();
+        assert!(bools(found).iter().all(|f| *f));
+        let (without, with) = (floats(distances(x.clone(), plain)), floats(distances(x, guided)));
+        assert!(without.iter().zip(&with).all(|(a, b)| *b <= *a + 1e-5), "a guided search went farther");
+        let improved = without.iter().zip(&with).filter(|(a, b)| **b < **a - 1e-3).count();
+        let (before, after) = (bools(plain_bound).iter().filter(|b| **b).count(), bools(bound).iter().filter(|b| **b).count());
+        eprintln!("upper bounds: {before} without probes, {after} with; {improved} of 300 shorter");
+        assert!(before > 100 && after == 0 && improved > 50, "{before} {after} {improved}");
+    }
+
+    #[test]
     fn a_linear_model_gets_the_exact_orthogonal_projection() {
         // Logistic regression is linear in x: DeepFool's first step lands on the boundary along
         // its normal, so the perturbation is the distance to the plane (the closed form).
         let data = crate::data::generate(&crate::data::ToyConfig { kind: crate::data::DatasetKind::Linear, n: 200, noise: 0.0, seed: 2, classes: 2 });
         let model = trained("logreg", &data, 200);
         let x = t2(data.x.clone(), [200, 2]);
-        let (adv, found, _) = minimal_perturbations(model.as_ref(), x.clone()).unwrap();
+        let (adv, found, _) = minimal_perturbations(model.as_ref(), x.clone(), None).unwrap();
         assert!(found.clone().into_data().convert::<bool>().try_to_vec::<bool>().unwrap().iter().all(|f| *f));
         // The two-class logit gap is w.x + b with w = w1 - w0: read it from the scores of three points.
         let s = floats(model.scores(t2(vec![0.0, 0.0, 1.0, 0.0, 0.0, 1.0], [3, 2])).unwrap());
@@ -217,7 +267,7 @@ mod tests {
         for spec in REGISTRY {
             let model = trained(spec.name, &data, 5);
             let has = model.scores(t2(vec![0.0, 0.0], [1, 2])).is_some();
-            assert_eq!(minimal_perturbations(model.as_ref(), t2(data.x[..20].to_vec(), [10, 2])).is_some(), has, "{}", spec.name);
+            assert_eq!(minimal_perturbations(model.as_ref(), t2(data.x[..20].to_vec(), [10, 2]), None).is_some(), has, "{}", spec.name);
             let _ = device();
         }
     }
@@ -228,7 +278,7 @@ mod tests {
         // back and forth (measured: 17 of 500 points); the fallback makes every search cross.
         let data = crate::data::generate(&crate::data::ToyConfig { kind: crate::data::DatasetKind::Moons, n: 500, noise: 0.2, seed: 1, classes: 2 });
         let model = trained("mlp", &data, 500);
-        let (adv, found, _) = minimal_perturbations(model.as_ref(), t2(data.x.clone(), [500, 2])).unwrap();
+        let (adv, found, _) = minimal_perturbations(model.as_ref(), t2(data.x.clone(), [500, 2]), None).unwrap();
         let found = found.into_data().convert::<bool>().try_to_vec::<bool>().unwrap();
         assert!(found.iter().all(|f| *f), "{} of 500 crossed", found.iter().filter(|f| **f).count());
         let (origin, moved) = (classes(model.as_ref(), &data.x), classes(model.as_ref(), &floats(adv)));

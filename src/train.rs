@@ -252,7 +252,12 @@ impl Session {
         let shown = self.eval_labels.len();
         let dim = self.train.dim();
         let eval = EvalPoints { x: self.eval_x.clone().slice([0..shown, 0..dim]), labels: &self.eval_labels, n_train: self.train.n() };
-        let (adv_overlays, adv_figure) = if self.adversarial { adversarial_view(self.model.as_ref(), &eval) } else { (Vec::new(), None) };
+        let (adv_overlays, adv_figure) = if self.adversarial {
+            let probes = points_tensor(&self.plane.grid_points(self.bounds, PROBE_GRID), dim, &self.train.device.clone().without_autodiff());
+            adversarial_view(self.model.as_ref(), &eval, probes)
+        } else {
+            (Vec::new(), None)
+        };
         let mut overlays = Vec::new();
         for mut o in self.model.overlays(&eval).into_iter().chain(adv_overlays) {
             let coords = std::mem::replace(&mut o.coords, OverlayCoords::Host(Vec::new()));
@@ -387,16 +392,19 @@ impl ReadPlan {
 
 /// Shown points searched for adversarial perturbations per refresh (the first ones, train then test).
 pub const ADVERSARIAL_POINTS: usize = 1000;
+/// Side of the grid over the view whose classes guide the adversarial search where DeepFool
+/// fails (its crossings are then within one cell of the nearest boundary in the view's plane).
+pub const PROBE_GRID: usize = 48;
 
 /// The adversarial view of the shown points: arrows from each point to its minimal adversarial
 /// perturbation, and the histogram of their lengths with the mean; for a model without input
 /// gradients, a figure that says so.
-fn adversarial_view(model: &dyn Classifier, eval: &EvalPoints) -> (Vec<Overlay>, Option<Figure>) {
+fn adversarial_view(model: &dyn Classifier, eval: &EvalPoints, probes: Tensor<2>) -> (Vec<Overlay>, Option<Figure>) {
     let [n, dim] = eval.x.dims();
     let n = n.min(ADVERSARIAL_POINTS);
     let x = eval.x.clone().slice([0..n, 0..dim]);
     let title = "Adversarial distance".to_string();
-    let Some((adv, found, bound)) = crate::adversarial::minimal_perturbations(model, x.clone()) else {
+    let Some((adv, found, bound)) = crate::adversarial::minimal_perturbations(model, x.clone(), Some(probes)) else {
         let note = "This classifier has no input gradients (rules, neighbours or class densities): the gradient search for adversarial examples does not apply.".to_string();
         let render = Box::new(move |_: Vec<Vec<f32>>| FigureView::Histogram { edges: Vec::new(), counts: Vec::new(), x_label: "adversarial distance".into(), note });
         return (Vec::new(), Some(Figure { title, tensors: Vec::new(), render }));
@@ -422,11 +430,14 @@ pub fn adversarial_histogram(distances: &[f32], found: &[f32], bound: &[f32]) ->
     let d: Vec<f32> = distances.iter().zip(found).filter(|(_, f)| **f > 0.5).map(|(d, _)| *d).collect();
     let upper = found.iter().zip(bound).filter(|(f, b)| **f > 0.5 && **b > 0.5).count();
     let mean = d.iter().map(|v| *v as f64).sum::<f64>() / d.len().max(1) as f64;
-    let note = format!(
-        "Mean distance to the nearest other class: {mean:.3} (input units), over {} of {} points: DeepFool steps to the boundary, then the first crossing on the segment (solid arrows). For {upper} of them DeepFool stalled or went farther than the nearest shown point of another class, and the crossing toward that point is shown instead: an upper bound, not the minimum (dashed arrows).",
+    let mut note = format!(
+        "Mean distance to the nearest other class: {mean:.3} (input units), over {} of {} points: the nearer of DeepFool's crossing and the crossing toward the nearest point of another class on a 48×48 grid over the view (within a grid cell of the boundary).",
         d.len(),
         distances.len()
     );
+    if upper > 0 {
+        note.push_str(&format!(" For {upper} of them only the segment toward the nearest shown point of another class crossed: an upper bound, not the minimum (dashed arrows)."));
+    }
     FigureView::histogram(&d, "adversarial distance", note)
 }
 
