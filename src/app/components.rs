@@ -84,7 +84,7 @@ pub enum Msg {
     Share(share::LinkKind),
     Export(share::Export),
     /// The model's numbers were read back for a model file.
-    ModelRead(Result<crate::classifiers::ModelState, String>),
+    ModelRead(Result<(crate::classifiers::ModelState, usize), String>),
     /// A model file's text was read (or why not).
     ModelLoaded(Result<String, String>),
 }

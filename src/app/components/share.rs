@@ -122,8 +122,9 @@ impl App {
             },
             Export::Model => match self.session.as_ref() {
                 Some(session) => {
-                    let read = ModelState::read_deferred(session.borrow().model());
-                    ctx.link().send_future(async move { Msg::ModelRead(read.await.map_err(|e| e.to_string())) });
+                    // The step is taken with the numbers: training may go on while they are read.
+                    let (read, step) = (ModelState::read_deferred(session.borrow().model()), session.borrow().step);
+                    ctx.link().send_future(async move { Msg::ModelRead(read.await.map(|s| (s, step)).map_err(|e| e.to_string())) });
                     Ok(())
                 }
                 None => Err("no model yet".into()),
@@ -135,12 +136,12 @@ impl App {
     }
 
     /// A model's numbers arrived: write the model file.
-    pub(super) fn model_read(&mut self, state: Result<ModelState, String>) {
-        let result = state.and_then(|state| {
+    pub(super) fn model_read(&mut self, state: Result<(ModelState, usize), String>) {
+        let result = state.and_then(|(state, step)| {
             let session = self.session.as_ref().ok_or("the model is gone")?.borrow();
             let train = session.train_set();
             let encoding = self.csv.as_ref().filter(|_| self.state.csv.is_some()).and_then(|c| c.encoded.as_ref().ok()).map(|e| e.encoding.clone());
-            let file = ModelFile::new(self.state.model, &self.state.params, self.state.data.seed, session.step, encoding, train.class_names.clone(), train.feature_names.clone(), state);
+            let file = ModelFile::new(self.state.model, &self.state.params, self.state.data.seed, step, encoding, train.class_names.clone(), train.feature_names.clone(), state);
             download(&format!("boundary-lab-{}-model.json", self.state.model.name), "application/json", file.to_json().as_bytes())
         });
         if let Err(e) = result {
