@@ -1,11 +1,10 @@
 //! Minimal adversarial perturbations for any classifier with input gradients
 //! ([`Classifier::scores`]): a batched DeepFool iteration toward the nearest class boundary
 //! (Moosavi-Dezfooli et al. 2016, linearising the gap to the runner-up class at every step),
-//! then a bisection along the segment from the point to what it found, so the result lies just
-//! across the boundary. Where DeepFool stalls, the segment toward the nearest shown point of
-//! another predicted class is bisected instead. The segment is scanned first, so the bisection
-//! finds its first crossing, not one behind an island of another class. Everything stays on the device: the page reads the points back with the
-//! predictions.
+//! then the first crossing of the boundary on the segment from the point to what it found. Where
+//! DeepFool fails, segments toward probes of another class (a grid over the view) and toward the
+//! nearest shown point of another class are searched too, and each point keeps the nearest
+//! crossing. Everything stays on the device: the page reads the points back with the predictions.
 
 use crate::classifiers::Classifier;
 use burn::tensor::{Bool, Int, Tensor};
@@ -64,26 +63,29 @@ pub fn minimal_perturbations(model: &dyn Classifier, x: Tensor<2>, probes: Optio
     let exploded = length(&adv).greater(length(&shown));
     let (mut best, found_a) = first_crossing(model, x.clone(), adv, origin_class.clone())?;
     let mut found = found_a.bool_and(exploded.bool_not());
-    let mut bound = found.clone().bool_not().bool_and(found.clone()); // all false, [n, 1]
-    let mut targets = vec![(shown, true)];
-    if let Some(p) = probes {
-        let probe_class = model.scores(p.clone())?.argmax(1); // [m, 1]
-        targets.insert(0, (nearest_of_other_class(x.clone(), p, origin_class.clone(), probe_class), false));
-    }
+    // Searches the segment toward `target` and keeps its crossing where nearer than the best so
+    // far: `(where it was kept, where it crossed)`.
+    let mut keep_nearer = |target: Tensor<2>| -> Option<(Tensor<2, Bool>, Tensor<2, Bool>)> {
+        let (point, ok) = first_crossing(model, x.clone(), target, origin_class.clone())?;
+        let nearer = ok.clone().bool_and(found.clone().bool_not().bool_or(length(&point).lower(length(&best))));
+        best = best.clone().mask_where(nearer.clone().expand([n, dim]), point);
+        found = found.clone().bool_or(ok.clone());
+        Some((nearer, ok))
+    };
+    let grid_crossed = match probes {
+        Some(p) => {
+            let probe_class = model.scores(p.clone())?.argmax(1); // [m, 1]
+            Some(keep_nearer(nearest_of_other_class(x.clone(), p, origin_class.clone(), probe_class))?.1)
+        }
+        None => None,
+    };
+    let (from_shown, _) = keep_nearer(shown)?;
     // Where the grid's segment crossed, the nearest crossing is within a cell of the boundary
     // whichever segment gave it; only where it did not is the shown point's an upper bound.
-    let mut grid_found = bound.clone();
-    for (target, is_bound) in targets {
-        let (point, ok) = first_crossing(model, x.clone(), target, origin_class.clone())?;
-        let better = ok.clone().bool_and(found.clone().bool_not().bool_or(length(&point).lower(length(&best))));
-        best = best.mask_where(better.clone().expand([n, dim]), point);
-        if is_bound {
-            bound = better.bool_and(grid_found.clone().bool_not());
-        } else {
-            grid_found = ok.clone();
-        }
-        found = found.bool_or(ok);
-    }
+    let bound = match grid_crossed {
+        Some(g) => from_shown.bool_and(g.bool_not()),
+        None => from_shown,
+    };
     let end = best.mask_where(found.clone().bool_not().expand([n, dim]), x);
     Some((end, found.reshape([n]), bound.reshape([n])))
 }

@@ -327,10 +327,7 @@ impl CurveRun {
 
     /// Mean and standard deviation per size with at least one fit.
     pub fn points(&self) -> Vec<CurvePoint> {
-        let stats = |v: &[f64]| {
-            let mean = v.iter().sum::<f64>() / v.len() as f64;
-            (mean, (v.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt())
-        };
+        let stats = crate::eval::mean_std;
         self.sizes
             .iter()
             .zip(&self.errors)

@@ -138,6 +138,8 @@ pub struct Dual {
     pub a2: Vec<f64>,
     /// `xi = E[phi'(Z)^2]` by quadrature (not from the truncated series).
     pub xi: f64,
+    /// The normalising factor: `phi = scale * raw` has `E[phi(Z)^2] = 1`.
+    pub scale: f64,
     /// The non-zero terms `(k, ln a_k^2, ln(k a_k^2))`, k >= 1, for the log-space recursion.
     terms: Vec<(f64, f64, f64)>,
 }
@@ -177,7 +179,7 @@ impl Dual {
             a2.iter_mut().for_each(|v| *v /= total);
         }
         let terms = (1..=TERMS).filter(|&k| a2[k] > 0.0).map(|k| (k as f64, a2[k].ln(), (k as f64 * a2[k]).ln())).collect();
-        Dual { activation, a2, xi, terms }
+        Dual { activation, a2, xi, scale: c, terms }
     }
 
     /// The activation is usable: finite, not zero almost everywhere, and its series holds it
@@ -350,17 +352,27 @@ fn least_squares_slope(pts: &[(f64, f64)]) -> f64 {
     -num / den
 }
 
-/// Lifts 2-D points onto the unit sphere of R^3: `z = (x1, x2, b) / ||(x1, x2, b)||` with
-/// `b = 1.1 max ||x||` over all points given, so every `rho = z.z'` lies in (0, 1].
-pub fn lift(points: &[[f64; 2]]) -> Vec<[f64; 3]> {
-    let b = 1.1 * points.iter().map(|p| (p[0] * p[0] + p[1] * p[1]).sqrt()).fold(1e-9, f64::max);
-    points
-        .iter()
-        .map(|p| {
-            let n = (p[0] * p[0] + p[1] * p[1] + b * b).sqrt();
-            [p[0] / n, p[1] / n, b / n]
+/// The lift's height for row-major `[*, d]` points: `b = 1.1 max ||x||`, so that every
+/// `rho = z.z'` of lifted points lies in (0, 1].
+pub fn lift_height(x: &[f64], d: usize) -> f64 {
+    1.1 * x.chunks(d.max(1)).map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt()).fold(1e-9, f64::max)
+}
+
+/// Lifts row-major `[*, d]` points onto the unit sphere of R^(d+1): `z = (x, b) / ||(x, b)||`
+/// (`[*, d + 1]`).
+pub fn lift_rows(x: &[f64], d: usize, b: f64) -> Vec<f64> {
+    x.chunks(d.max(1))
+        .flat_map(|r| {
+            let norm = (r.iter().map(|v| v * v).sum::<f64>() + b * b).sqrt();
+            r.iter().chain([&b]).map(move |v| v / norm)
         })
         .collect()
+}
+
+/// Lifts 2-D points onto the unit sphere of R^3 with the height of all points given.
+pub fn lift(points: &[[f64; 2]]) -> Vec<[f64; 3]> {
+    let flat: Vec<f64> = points.iter().flatten().copied().collect();
+    lift_rows(&flat, 2, lift_height(&flat, 2)).chunks(3).map(|z| [z[0], z[1], z[2]]).collect()
 }
 
 fn rho(a: &[f64; 3], b: &[f64; 3]) -> f64 {

@@ -52,6 +52,8 @@ pub struct Session {
     test: Dataset,
     /// `[n_train + n_test + grid^2, dim]`: everything we predict on, uploaded once.
     eval_x: Tensor<2>,
+    /// `[PROBE_GRID^2, dim]`: the coarse grid over the view that guides the adversarial search.
+    probes: Tensor<2>,
     /// Classes of the first `n_train + n_test` rows of `eval_x`.
     eval_labels: Vec<u32>,
     pub grid: usize,
@@ -156,6 +158,7 @@ impl Session {
         let test = setup.split.test.clone();
         let plane = setup.plane.cloned().unwrap_or_else(|| Plane::first_two(&train.host));
         let eval_x = eval_points(&train.host, &test, setup.grid, setup.bounds, &plane, device);
+        let probes = probe_points(&plane, setup.bounds, train.dim(), device);
         let eval_labels = train.host.y.iter().chain(&test.y).copied().collect();
         Ok(Self {
             spec: setup.spec,
@@ -163,6 +166,7 @@ impl Session {
             train,
             test,
             eval_x,
+            probes,
             eval_labels,
             grid: setup.grid,
             bounds: setup.bounds,
@@ -202,6 +206,7 @@ impl Session {
     /// read-back uses it.
     pub fn set_view(&mut self, grid: usize, bounds: Bounds) {
         self.eval_x = eval_points(&self.train.host, &self.test, grid, bounds, &self.plane, &self.train.device);
+        self.probes = probe_points(&self.plane, bounds, self.train.dim(), &self.train.device);
         self.grid = grid;
         self.bounds = bounds;
     }
@@ -252,12 +257,7 @@ impl Session {
         let shown = self.eval_labels.len();
         let dim = self.train.dim();
         let eval = EvalPoints { x: self.eval_x.clone().slice([0..shown, 0..dim]), labels: &self.eval_labels, n_train: self.train.n() };
-        let (adv_overlays, adv_figure) = if self.adversarial {
-            let probes = points_tensor(&self.plane.grid_points(self.bounds, PROBE_GRID), dim, &self.train.device.clone().without_autodiff());
-            adversarial_view(self.model.as_ref(), &eval, probes)
-        } else {
-            (Vec::new(), None)
-        };
+        let (adv_overlays, adv_figure) = if self.adversarial { adversarial_view(self.model.as_ref(), &eval, self.probes.clone()) } else { (Vec::new(), None) };
         let mut overlays = Vec::new();
         for mut o in self.model.overlays(&eval).into_iter().chain(adv_overlays) {
             let coords = std::mem::replace(&mut o.coords, OverlayCoords::Host(Vec::new()));
@@ -450,6 +450,11 @@ fn eval_points(train: &Dataset, test: &Dataset, grid: usize, bounds: Bounds, pla
     all.extend_from_slice(&test.x);
     all.extend(plane.grid_points(bounds, grid));
     points_tensor(&all, dim, &device.clone().without_autodiff())
+}
+
+/// `[PROBE_GRID^2, dim]`: points of the view plane in feature space, for the adversarial search.
+fn probe_points(plane: &Plane, bounds: Bounds, dim: usize, device: &Device) -> Tensor<2> {
+    points_tensor(&plane.grid_points(bounds, PROBE_GRID), dim, &device.clone().without_autodiff())
 }
 
 /// Fraction of `pred` equal to `truth`; `None` for an empty set.

@@ -66,6 +66,8 @@ pub static SPEC: ModelSpec = ModelSpec {
 
 /// Training rows kept (the spec's toy scale; the Gram is solved on the host).
 pub const MAX_TRAIN: usize = 500;
+/// Side of the grid over the training data on which the agreement with the limit rules is read.
+const AGREEMENT_GRID: usize = 40;
 /// Kernel-table work per training step (node-terms), so a step stays a few milliseconds.
 const STEP_WORK: usize = 400_000;
 /// Query rows per block: bounds the `[rows, n]` kernel blocks.
@@ -125,7 +127,7 @@ fn restore(params: &Params, state: &ModelState, device: &Device) -> Result<Box<d
         kept: n,
         total: n,
         majority: 0,
-        bounds: None,
+        agreement_grid: None,
         solved: RefCell::new(Some(Solved { depth: depth_host, table, alpha, ridge: 0.0 })),
     }))
 }
@@ -180,8 +182,8 @@ pub struct Ntk {
     kept: usize,
     total: usize,
     majority: usize,
-    /// The training box in the first two features (agreement grid), when the data is 2-D.
-    bounds: Option<[f32; 4]>,
+    /// `[AGREEMENT_GRID^2, 2]` points over the training data, when it is 2-D.
+    agreement_grid: Option<Tensor<2>>,
     solved: RefCell<Option<Solved>>,
 }
 
@@ -192,31 +194,11 @@ impl Ntk {
         let dual = dual_for(params, d)?;
         let total = host.len();
         let n = total.min(MAX_TRAIN);
-        let rows = |i: usize| &host.x[i * d..(i + 1) * d];
-        let mut mean = vec![0.0f64; d];
-        let mut var = vec![0.0f64; d];
-        for i in 0..n {
-            for (j, v) in rows(i).iter().enumerate() {
-                mean[j] += *v as f64 / n as f64;
-            }
-        }
-        for i in 0..n {
-            for (j, v) in rows(i).iter().enumerate() {
-                var[j] += (*v as f64 - mean[j]).powi(2) / n as f64;
-            }
-        }
-        let inv_std: Vec<f64> = var.iter().map(|v| 1.0 / v.sqrt().max(1e-6)).collect();
         // Rounded to f32 first, so the host and the device lift the same numbers.
-        let (mean32, inv32): (Vec<f32>, Vec<f32>) = (mean.iter().map(|v| *v as f32).collect(), inv_std.iter().map(|v| *v as f32).collect());
-        let std_row = |i: usize| -> Vec<f64> { rows(i).iter().enumerate().map(|(j, v)| (*v as f64 - mean32[j] as f64) * inv32[j] as f64).collect() };
-        let b = (1.1 * (0..n).map(|i| std_row(i).iter().map(|v| v * v).sum::<f64>().sqrt()).fold(1e-6, f64::max)) as f32;
-        let mut z_host = Vec::with_capacity(n * (d + 1));
-        for i in 0..n {
-            let mut r = std_row(i);
-            r.push(b as f64);
-            let norm = r.iter().map(|v| v * v).sum::<f64>().sqrt();
-            z_host.extend(r.iter().map(|v| v / norm));
-        }
+        let (mean32, inv32): (Vec<f32>, Vec<f32>) = host.feature_mean_std(n).iter().map(|(m, s)| (*m as f32, (1.0 / s.max(1e-6)) as f32)).unzip();
+        let standard: Vec<f64> = host.x[..n * d].chunks(d).flat_map(|r| r.iter().enumerate().map(|(j, v)| (*v as f64 - mean32[j] as f64) * inv32[j] as f64)).collect();
+        let b = ntk::lift_height(&standard, d) as f32;
+        let z_host = ntk::lift_rows(&standard, d, b as f64);
         let mut counts = vec![0usize; c];
         for &y in &host.y[..n] {
             counts[y as usize] += 1;
@@ -232,15 +214,10 @@ impl Ntk {
         let x = data.x.clone().without_autodiff().slice([0..n, 0..d]);
         let z = lift.apply(x);
         let onehot = data.y_onehot.clone().without_autodiff().slice([0..n, 0..c]);
-        let bounds = (d == 2).then(|| {
-            let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-            for i in 0..n {
-                for j in 0..2 {
-                    lo[j] = lo[j].min(rows(i)[j]);
-                    hi[j] = hi[j].max(rows(i)[j]);
-                }
-            }
-            [lo[0], hi[0], lo[1], hi[1]]
+        // Built once: the agreement figure predicts on it at every read.
+        let agreement_grid = (d == 2).then(|| {
+            let grid = crate::data::plane::Plane::first_two(host).grid_points(host.view_bounds(0.0), AGREEMENT_GRID);
+            Tensor::<2>::from_data(TensorData::new(grid, [AGREEMENT_GRID * AGREEMENT_GRID, 2]), device).without_autodiff()
         });
         let profile = Profile::new(dual.clone());
         let layers_per_step = (STEP_WORK / profile.layer_cost().max(1)).max(1);
@@ -259,7 +236,7 @@ impl Ntk {
             kept: n,
             total,
             majority,
-            bounds,
+            agreement_grid,
             solved: RefCell::new(None),
         })
     }
@@ -396,22 +373,15 @@ impl Ntk {
         }
     }
 
-    /// Points of the agreement readout: the held-out rows and, for 2-D data, a 40x40 grid over
-    /// the training box.
+    /// Points of the agreement readout: the held-out rows and, for 2-D data, the grid over the
+    /// training data.
     fn agreement_points(&self, eval: &EvalPoints) -> (Tensor<2>, usize, Vec<u32>) {
         let (held, labels) = eval.held_out();
         let m = held.dims()[0];
-        let Some([x0, x1, y0, y1]) = self.bounds else { return (held, m, labels.to_vec()) };
-        let g = 40;
-        let mut pts = Vec::with_capacity(g * g * 2);
-        for i in 0..g {
-            for j in 0..g {
-                pts.push(x0 + (x1 - x0) * (j as f32 + 0.5) / g as f32);
-                pts.push(y0 + (y1 - y0) * (i as f32 + 0.5) / g as f32);
-            }
+        match &self.agreement_grid {
+            Some(grid) => (Tensor::cat(vec![held, grid.clone()], 0), m, labels.to_vec()),
+            None => (held, m, labels.to_vec()),
         }
-        let grid = Tensor::<2>::from_data(TensorData::new(pts, [g * g, 2]), &held.device()).without_autodiff();
-        (Tensor::cat(vec![held, grid], 0), m, labels.to_vec())
     }
 }
 
@@ -463,16 +433,12 @@ impl Classifier for Ntk {
         let mut out = Vec::new();
 
         // The activation, normalised.
-        let norm = dual.a2.iter().sum::<f64>().max(1e-300);
-        let scale = {
-            let (x, w) = ntk::gauss_hermite(ntk::NODES);
-            1.0 / x.iter().zip(&w).map(|(z, wi)| wi * dual.activation.raw(*z).powi(2)).sum::<f64>().max(1e-300).sqrt()
-        };
+        let scale = dual.scale;
         let curve: Vec<[f32; 2]> = (0..=120).map(|i| {
             let z = -3.0 + 6.0 * i as f64 / 120.0;
             [z as f32, (scale * dual.activation.raw(z)) as f32]
         }).collect();
-        let (a0, a1, xi) = (dual.a2[0] / norm, dual.a2[1] / norm, dual.xi);
+        let (a0, a1, xi) = (dual.a2[0], dual.a2[1], dual.xi);
         let alpha_text = match dual.regime() {
             Regime::Singular { alpha } => format!("{alpha:.2}"),
             _ => "-".into(),
@@ -678,18 +644,13 @@ mod tests {
         let train = noisy(120, 0.1, 0.5, 21);
         let test = noisy(200, 0.0, 0.5, 22);
         let m = trained("optimal", 20, &train);
-        // The host version on the same standardised lift.
-        let std = |d: &Dataset| -> Vec<[f64; 2]> {
-            let mean: Vec<f32> = floats(m.lift.mean.clone());
-            let inv: Vec<f32> = floats(m.lift.inv_std.clone());
-            d.x.chunks(2).map(|r| [(r[0] - mean[0]) as f64 * inv[0] as f64, (r[1] - mean[1]) as f64 * inv[1] as f64]).collect()
+        // The host version on the classifier's own standardised lift.
+        let (mean, inv) = (floats(m.lift.mean.clone()), floats(m.lift.inv_std.clone()));
+        let lifted = |d: &Dataset| -> Vec<[f64; 3]> {
+            let standard: Vec<f64> = d.x.chunks(2).flat_map(|r| [(r[0] - mean[0]) as f64 * inv[0] as f64, (r[1] - mean[1]) as f64 * inv[1] as f64]).collect();
+            ntk::lift_rows(&standard, 2, m.lift.b as f64).chunks(3).map(|z| [z[0], z[1], z[2]]).collect()
         };
-        let b = m.lift.b as f64;
-        let lift = |p: &[f64; 2]| {
-            let n = (p[0] * p[0] + p[1] * p[1] + b * b).sqrt();
-            [p[0] / n, p[1] / n, b / n]
-        };
-        let (tr, te): (Vec<[f64; 3]>, Vec<[f64; 3]>) = (std(&train).iter().map(lift).collect(), std(&test).iter().map(lift).collect());
+        let (tr, te) = (lifted(&train), lifted(&test));
         let y: Vec<i8> = train.y.iter().map(|&l| if l == 1 { 1 } else { -1 }).collect();
         let host: Vec<u32> = ntk::ntk_predict(&m.dual, 20, &tr, &y, &te).iter().map(|&v| (v > 0) as u32).collect();
         let dev = predict(&m, &test);

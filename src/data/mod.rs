@@ -71,6 +71,13 @@ impl Dataset {
         &self.x[i * self.dim..(i + 1) * self.dim]
     }
 
+    /// Mean and population standard deviation of each feature over the first `rows` rows (all
+    /// when there are fewer), for standardising.
+    pub fn feature_mean_std(&self, rows: usize) -> Vec<(f64, f64)> {
+        let n = rows.min(self.len());
+        (0..self.dim).map(|j| crate::eval::mean_std(&(0..n).map(|i| self.row(i)[j] as f64).collect::<Vec<_>>())).collect()
+    }
+
     /// The rows at `idx`, in that order.
     pub fn subset(&self, idx: &[usize]) -> Dataset {
         let mut x = Vec::with_capacity(idx.len() * self.dim);

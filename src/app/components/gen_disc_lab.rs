@@ -47,10 +47,6 @@ struct Progress {
     error: Option<String>,
 }
 
-fn select_value(e: &Event) -> String {
-    e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default()
-}
-
 /// Powers of two from `lo` to `hi`, and `hi` itself.
 fn sizes(lo: usize, hi: usize) -> Vec<usize> {
     let mut v = Vec::new();
@@ -77,20 +73,9 @@ fn run_for(cfg: &Config, split: &Split) -> Result<(CurveRun, f64), String> {
     if train.len() < 2 * k {
         return Err(format!("The page's data has {} training points; the curve needs at least {}.", train.len(), 2 * k));
     }
-    let mut mean = vec![0.0; n];
-    let mut var = vec![0.0; n];
-    for r in 0..train.len() {
-        for (j, v) in train.row(r).iter().enumerate() {
-            mean[j] += *v as f64 / train.len() as f64;
-        }
-    }
-    for r in 0..train.len() {
-        for (j, v) in train.row(r).iter().enumerate() {
-            var[j] += (*v as f64 - mean[j]).powi(2) / train.len() as f64;
-        }
-    }
+    let moments = train.feature_mean_std(train.len());
     let standard = |d: &crate::data::Dataset| -> Vec<f64> {
-        (0..d.len()).flat_map(|r| d.row(r).iter().enumerate().map(|(j, v)| (*v as f64 - mean[j]) / var[j].sqrt().max(1e-9)).collect::<Vec<_>>()).collect()
+        (0..d.len()).flat_map(|r| d.row(r).iter().zip(&moments).map(|(v, (m, s))| (*v as f64 - m) / s.max(1e-9)).collect::<Vec<_>>()).collect()
     };
     let source = Source::Data {
         n,
@@ -152,16 +137,8 @@ pub fn gen_disc_lab(props: &GenDiscProps) -> Html {
         let cfg = cfg.clone();
         Callback::from(move |e: Event| {
             let mut c = (*cfg).clone();
-            f(&mut c, select_value(&e));
+            f(&mut c, super::event_value(&e));
             cfg.set(c);
-        })
-    };
-    let on_beta = {
-        let cfg = cfg.clone();
-        Callback::from(move |e: Event| {
-            if let Some(v) = e.target_dyn_into::<web_sys::HtmlInputElement>().and_then(|i| i.value().parse::<f64>().ok()) {
-                cfg.set(Config { beta: v, ..(*cfg).clone() });
-            }
         })
     };
     let c = &*cfg;
@@ -191,7 +168,7 @@ pub fn gen_disc_lab(props: &GenDiscProps) -> Html {
                             </select>
                         </label>
                         <label class="inline-slider">{ format!("feature correlation β: {:.2}", c.beta) }
-                            <input type="range" min="0" max="0.6" step="0.05" value={c.beta.to_string()} onchange={on_beta} data-testid="gd-beta" />
+                            <input type="range" min="0" max="0.6" step="0.05" value={c.beta.to_string()} onchange={edit(|c, v| c.beta = v.parse().unwrap_or(c.beta))} data-testid="gd-beta" />
                         </label>
                     }
                 </div>

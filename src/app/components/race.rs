@@ -83,7 +83,8 @@ impl Component for Race {
     type Properties = RaceProps;
 
     fn create(_: &Context<Self>) -> Self {
-        Race { chosen: vec!["mlp", "logreg", "knn", "gnb"], runners: Vec::new(), generation: 0 }
+        // The registry's first four (its quick classical models) are ticked to start with.
+        Race { chosen: crate::classifiers::REGISTRY.iter().take(4).map(|m| m.name).collect(), runners: Vec::new(), generation: 0 }
     }
 
     fn changed(&mut self, _: &Context<Self>, _: &Self::Properties) -> bool {

@@ -9,7 +9,6 @@ use crate::data::Split;
 use crate::tilting::{self, Embedded, Fit, LAMBDAS, SweepPoint};
 use crate::viz;
 use std::rc::Rc;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties)]
@@ -32,17 +31,13 @@ const LBFGS_STEPS: usize = 1000;
 type Sweeps = (Vec<SweepPoint>, Vec<SweepPoint>, Rc<Embedded>);
 
 fn slider_value(e: &InputEvent) -> Option<f64> {
-    e.target_dyn_into::<HtmlInputElement>().and_then(|i| i.value().parse().ok())
+    super::input_value(e).parse().ok()
 }
 
 /// A two-way menu's callback: `flag` becomes whether the chosen option's value is `on`.
 fn choice_flag(flag: &UseStateHandle<bool>, on: &'static str) -> Callback<Event> {
     let flag = flag.clone();
-    Callback::from(move |e: Event| {
-        if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-            flag.set(s.value() == on);
-        }
-    })
+    Callback::from(move |e: Event| flag.set(super::event_value(&e) == on))
 }
 
 #[function_component(TiltingLab)]
